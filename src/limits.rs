@@ -1,0 +1,36 @@
+//! Limits on what the parser accepts, part of the contract (SPEC §8).
+
+/// Limits that [`Parser`](crate::Parser) enforces while it reads a query.
+/// A value equal to a limit is allowed; one past it is an error that names
+/// the limit.
+///
+/// ```
+/// use kfql::{ErrorKind, Limits, Parser};
+///
+/// let parser = Parser::new().limits(Limits { max_depth: 1, ..Limits::default() });
+/// assert!(parser.parse(r#"(Status -eq "Failed")"#).is_ok());
+/// let err = parser.parse(r#"((Status -eq "Failed"))"#).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::NestingTooDeep);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Query length in UTF-8 bytes. Default 65,536 (64 KiB).
+    pub max_bytes: usize,
+    /// Nesting depth of parentheses. Default 64. The AST is recursive, so
+    /// printing and dropping it use stack in proportion to this; 64 fits
+    /// easily in a 2 MiB thread stack.
+    pub max_depth: usize,
+    /// Number of comparisons. Default 1,024.
+    pub max_comparisons: usize,
+}
+
+impl Limits {
+    /// The defaults of SPEC §8: 64 KiB, depth 64, 1,024 comparisons.
+    pub const DEFAULT: Limits = Limits { max_bytes: 64 * 1024, max_depth: 64, max_comparisons: 1024 };
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::DEFAULT
+    }
+}

@@ -1,0 +1,285 @@
+//! The syntax tree: faithful to the text, without a schema.
+//!
+//! Every comparison keeps the byte spans of its field, operator and value so
+//! that later stages can point at them. Equality ignores spans, and
+//! [`Display`](fmt::Display) prints the canonical form, so
+//! `parse(&q.to_string()) == Ok(q)` for every parsed query.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Span;
+
+/// A parsed query: `None` for an empty or blank query, which matches every
+/// record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    /// The expression, or `None` for the empty query.
+    pub expr: Option<Expr>,
+}
+
+/// A boolean expression.
+///
+/// The parser keeps chains flat: `A AND B AND C` is one `And` with three
+/// children, `(A AND B) AND C` is the same, and a parenthesised single
+/// comparison is just the comparison. `And` and `Or` built by the parser
+/// always have at least two children, and no `And` directly holds an `And`
+/// (nor `Or` an `Or`); [`Display`](fmt::Display) still prints other shapes
+/// faithfully, with parentheses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Expr {
+    /// Every child holds.
+    And(Vec<Expr>),
+    /// At least one child holds.
+    Or(Vec<Expr>),
+    /// One comparison.
+    Compare(Comparison),
+}
+
+/// `field operator value`, with spans.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The field name as written (field names are matched ignoring case).
+    pub field: String,
+    /// The operator.
+    pub op: Op,
+    /// The value, with escapes resolved and tokens not yet expanded.
+    pub value: Value,
+    /// The whole comparison.
+    pub span: Span,
+    /// The field name.
+    pub field_span: Span,
+    /// The operator.
+    pub op_span: Span,
+    /// The value, quotes included.
+    pub value_span: Span,
+}
+
+impl PartialEq for Comparison {
+    /// Spans are left out: two queries are equal when they say the same.
+    fn eq(&self, other: &Comparison) -> bool {
+        self.field == other.field && self.op == other.op && self.value == other.value
+    }
+}
+
+impl Eq for Comparison {}
+
+/// A comparison's value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Option<String>", into = "Option<String>")]
+pub enum Value {
+    /// The bare keyword `NULL` (only with `-eq` and `-ne`).
+    Null,
+    /// Text, quoted or bare; `"NULL"` quoted is this, with four letters.
+    /// A bare `5` and a quoted `"5"` are the same value.
+    Text(String),
+}
+
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Value {
+        v.map_or(Value::Null, Value::Text)
+    }
+}
+
+impl From<Value> for Option<String> {
+    fn from(v: Value) -> Option<String> {
+        match v {
+            Value::Null => None,
+            Value::Text(t) => Some(t),
+        }
+    }
+}
+
+/// A comparison operator. Operators are case-insensitive in queries and
+/// print in lower case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Op {
+    /// `-eq`
+    #[serde(rename = "-eq")]
+    Eq,
+    /// `-ne`
+    #[serde(rename = "-ne")]
+    Ne,
+    /// `-contains`
+    #[serde(rename = "-contains")]
+    Contains,
+    /// `-notcontains`
+    #[serde(rename = "-notcontains")]
+    NotContains,
+    /// `-startswith`
+    #[serde(rename = "-startswith")]
+    StartsWith,
+    /// `-endswith`
+    #[serde(rename = "-endswith")]
+    EndsWith,
+    /// `-lt`
+    #[serde(rename = "-lt")]
+    Lt,
+    /// `-le`
+    #[serde(rename = "-le")]
+    Le,
+    /// `-gt`
+    #[serde(rename = "-gt")]
+    Gt,
+    /// `-ge`
+    #[serde(rename = "-ge")]
+    Ge,
+}
+
+impl Op {
+    /// Every operator, in the order SPEC §2 lists them.
+    pub const ALL: [Op; 10] = [
+        Op::Eq,
+        Op::Ne,
+        Op::Contains,
+        Op::NotContains,
+        Op::StartsWith,
+        Op::EndsWith,
+        Op::Lt,
+        Op::Le,
+        Op::Gt,
+        Op::Ge,
+    ];
+
+    /// The canonical spelling: `-eq`, `-notcontains`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "-eq",
+            Op::Ne => "-ne",
+            Op::Contains => "-contains",
+            Op::NotContains => "-notcontains",
+            Op::StartsWith => "-startswith",
+            Op::EndsWith => "-endswith",
+            Op::Lt => "-lt",
+            Op::Le => "-le",
+            Op::Gt => "-gt",
+            Op::Ge => "-ge",
+        }
+    }
+
+    /// The operator spelled `word` (with its `-`), ignoring ASCII case.
+    pub fn from_word(word: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word))
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Query {
+    /// The field names the query references, in order of first use, each
+    /// once (compared ignoring ASCII case, listed as first written).
+    ///
+    /// ```
+    /// let q = kfql::parse(r#"Status -eq "Failed" OR (status -eq "Running" AND Title -contains "x")"#)?;
+    /// assert_eq!(q.fields(), ["Status", "Title"]);
+    /// # Ok::<(), kfql::Error>(())
+    /// ```
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        self.for_each_comparison(|c| {
+            if !out.iter().any(|f| f.eq_ignore_ascii_case(&c.field)) {
+                out.push(&c.field);
+            }
+        });
+        out
+    }
+
+    /// Calls `f` on every comparison, left to right.
+    pub fn for_each_comparison<'a>(&'a self, mut f: impl FnMut(&'a Comparison)) {
+        // An explicit stack: a deserialized AST may nest deeper than any
+        // parser limit, and walking it must not overflow the call stack.
+        let mut stack: Vec<&Expr> = self.expr.iter().collect();
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::Compare(c) => f(c),
+                Expr::And(xs) | Expr::Or(xs) => stack.extend(xs.iter().rev()),
+            }
+        }
+    }
+}
+
+/// `text` as a query value: double-quoted, with `"` and `\` escaped. The
+/// safe way to put any text into a query.
+///
+/// ```
+/// let name = r#"KEYEXAMPLE\o"brien"#;
+/// let text = format!("InitiatingUserName -eq {}", kfql::quote(name));
+/// assert_eq!(text, r#"InitiatingUserName -eq "KEYEXAMPLE\\o\"brien""#);
+/// let q = kfql::parse(&text)?;
+/// let kfql::Expr::Compare(c) = q.expr.unwrap() else { unreachable!() };
+/// assert_eq!(c.value, kfql::Value::Text(name.to_owned()));
+/// # Ok::<(), kfql::Error>(())
+/// ```
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    push_quoted(&mut out, text);
+    out
+}
+
+fn push_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.expr {
+            Some(e) => e.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (children, sep) = match self {
+            Expr::Compare(c) => return c.fmt(f),
+            Expr::And(xs) => (xs, " AND "),
+            Expr::Or(xs) => (xs, " OR "),
+        };
+        for (i, child) in children.iter().enumerate() {
+            if i > 0 {
+                f.write_str(sep)?;
+            }
+            // OR inside AND needs parentheses for precedence; a chain
+            // directly inside its own kind (never made by the parser) gets
+            // them too so that the printed text keeps the tree's shape.
+            let paren = match (self, child) {
+                (_, Expr::Compare(_)) => false,
+                (Expr::Or(_), Expr::And(_)) => false,
+                _ => true,
+            };
+            if paren {
+                write!(f, "({child})")?;
+            } else {
+                child.fmt(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ", self.field, self.op)?;
+        match &self.value {
+            Value::Null => f.write_str("NULL"),
+            Value::Text(t) => {
+                let mut s = String::with_capacity(t.len() + 2);
+                push_quoted(&mut s, t);
+                f.write_str(&s)
+            }
+        }
+    }
+}
