@@ -13,7 +13,9 @@ use std::fmt;
 use serde::ser::SerializeStruct;
 
 /// A byte range `start..end` in the query text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     /// Byte offset of the first byte.
     pub start: usize,
@@ -91,6 +93,9 @@ pub enum ErrorKind {
     InvalidLimit,
     /// A record does not fit its schema (missing key field, wrong JSON type, …).
     InvalidRecord,
+    /// A schema built with [`SchemaBuilder`](crate::SchemaBuilder) is
+    /// inconsistent: a duplicate field, a key that is not a field.
+    InvalidSchema,
 }
 
 impl ErrorKind {
@@ -121,13 +126,14 @@ impl ErrorKind {
             InvalidPage => "invalid_page",
             InvalidLimit => "invalid_limit",
             InvalidRecord => "invalid_record",
+            InvalidSchema => "invalid_schema",
         }
     }
 
     /// True for errors in the query text or its parameters (the CLI's exit
     /// code 2), false for errors in records (exit code 1).
     pub fn is_query_error(self) -> bool {
-        self != ErrorKind::InvalidRecord
+        !matches!(self, ErrorKind::InvalidRecord | ErrorKind::InvalidSchema)
     }
 }
 
@@ -264,7 +270,10 @@ impl serde::Serialize for Error {
 
 /// The closest candidate to `word` by edit distance, ignoring ASCII case,
 /// if it is close enough to be a plausible typo.
-pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();
     let limit = (word.chars().count() / 3).max(1);
     candidates
@@ -272,7 +281,8 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
         .map(|c| (levenshtein(&word, &c.to_ascii_lowercase()), c))
         .filter(|(d, c)| {
             let c = c.to_ascii_lowercase();
-            *d <= limit || word.len() >= 3 && c.len() >= 3 && (c.starts_with(&word) || word.starts_with(&c))
+            *d <= limit
+                || word.len() >= 3 && c.len() >= 3 && (c.starts_with(&word) || word.starts_with(&c))
         })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

@@ -1,18 +1,139 @@
-//! kfql: Keyfactor-style query strings, parsed, checked, evaluated.
+//! kfql parses, checks and runs the query strings that certificate-lifecycle
+//! platforms use to filter records — Keyfactor Command's `QueryString`
+//! (`Status -eq "Failed" AND StartDate -ge "%TODAY-30%"`) and the same
+//! language over Venafi workflow tickets — exactly as the vendor does, with
+//! errors a person can act on.
+//!
+//! The pipeline: text → [`parse`] → [`Query`] (an AST with spans, no schema)
+//! → [`Query::compile`] against a [`Schema`] and a [`Context`] (clock, time
+//! zone, user) → [`Filter`] → [`Filter::matches`] per record → [`Sort`] and
+//! [`Page`] → [`PageResult`].
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use kfql::{keyfactor, Context, Page, Sort};
+//!
+//! let records: Vec<keyfactor::WorkflowInstance> = serde_json::from_str(r#"[
+//!   {"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 3,
+//!    "StartDate": "2024-05-20T08:00:00Z", "Title": "enroll appsrvr14"},
+//!   {"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3302", "Status": "Failed", "ReferenceId": 1,
+//!    "StartDate": "2024-05-25T09:30:00Z", "Title": "enroll appsrvr15"},
+//!   {"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3303", "Status": "Running", "ReferenceId": 2,
+//!    "StartDate": "2024-05-26T10:00:00Z"},
+//!   {"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3304", "Status": "Failed", "ReferenceId": 4,
+//!    "StartDate": "2024-01-02T10:00:00Z"}
+//! ]"#)?;
+//!
+//! let query = kfql::parse(r#"Status -eq "Failed" AND StartDate -ge "%TODAY-30%""#)?;
+//! let ctx = Context::new(Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap());
+//! let schema = keyfactor::schema();
+//! let filter = query.compile(&schema, &ctx)?;
+//!
+//! let sort = Sort::new(&schema, "StartDate", true)?; // SortAscending=1
+//! let page = filter.page(&records, &sort, Page::new(1, 1)?);
+//! assert_eq!(page.total, 2);
+//! assert_eq!(page.records.len(), 1);
+//! assert_eq!(page.records[0].reference_id, 1); // the newest failure first
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Syntax
+//!
+//! `field -op value`, joined by `AND` (binding tighter) and `OR`, grouped
+//! with parentheses; the full grammar is in [`syntax`]. Values are
+//! double-quoted (`\"` and `\\` escape) or bare; `NULL` bare is the null
+//! keyword. [`quote`] turns any text into a safe value. The AST's `Display`
+//! is the canonical form, and parsing it gives an equal [`Query`].
+//!
+//! # Types
+//!
+//! Each field has a [`FieldType`]: strings compare ignoring case (and
+//! trailing spaces for `-eq`/`-ne`); integers, datetimes (with whole-day
+//! ranges for dates), GUIDs, enums and booleans convert at compile time,
+//! so a bad value is an error before any record is read. `%TODAY±N%` and
+//! `%ME%` expand from the [`Context`]. A null field matches only
+//! `-eq NULL`.
+//!
+//! # Sorting and paging
+//!
+//! [`Sort`] orders by one field (nulls first ascending, last descending),
+//! breaking ties by the schema's key and then input order. [`Page`] is
+//! Keyfactor's `PageReturned`/`ReturnLimit`; [`Pager`] keeps only the first
+//! page × limit matches, so a page never costs a full sort.
+//!
+//! # Limits and input safety
+//!
+//! [`Parser`] enforces [`Limits`] (64 KiB, depth 64, 1,024 comparisons by
+//! default) while parsing, without recursion per clause or parenthesis.
+//! Nothing a user sends makes kfql panic; every problem is an [`Error`].
+//!
+//! # Errors
+//!
+//! An [`Error`] has a stable [`ErrorKind`], a message, the span of the
+//! offending text, a suggestion where one exists, a caret rendering
+//! ([`Error::render`]) and a JSON form (`{"error", "error_description"}`).
+//!
+//! # Records
+//!
+//! A [`Filter`] runs over anything that implements [`Record`]: the crate's
+//! [`keyfactor::WorkflowInstance`], `serde_json::Value` objects, or your
+//! own structs. [`read_records`] reads JSON arrays and JSON Lines into
+//! typed records with errors that name the record and the field.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod compile;
+mod context;
 mod error;
+mod eval;
+mod json;
+pub mod keyfactor;
 mod limits;
+mod page;
 mod render;
+mod schema;
+mod sort;
 pub mod syntax;
+mod text;
+mod value;
 
+pub use context::Context;
 pub use error::{Error, ErrorKind, Span};
+pub use eval::{FieldValue, Filter, Record, TextList};
+pub use json::{FieldError, FromJson, Obj, Position, read_records};
 pub use limits::Limits;
+pub use page::{Page, PageResult, Pager};
+pub use schema::{Field, FieldType, Schema, SchemaBuilder};
+pub use sort::Sort;
 pub use syntax::Parser;
 pub use syntax::ast::{Comparison, Expr, Op, Query, Value, quote};
+pub use value::Guid;
 
 /// Parse `text` with the default [`Limits`].
+///
+/// ```
+/// let q = kfql::parse(r#"status -EQ Failed and (Title -contains "a\"b" or ReferenceId -gt 5)"#)?;
+/// assert_eq!(q.to_string(), r#"status -eq "Failed" AND (Title -contains "a\"b" OR ReferenceId -gt "5")"#);
+/// assert_eq!(kfql::parse(&q.to_string())?, q);
+/// # Ok::<(), kfql::Error>(())
+/// ```
 pub fn parse(text: &str) -> Result<Query, Error> {
     Parser::new().parse(text)
+}
+
+/// Parse `text` and compile it against `schema` in `ctx`; errors carry the
+/// text, so [`Error::render`] can draw the caret.
+///
+/// ```
+/// use kfql::{keyfactor, Context};
+///
+/// let ctx = Context::new(chrono::DateTime::UNIX_EPOCH);
+/// let err = kfql::compile(r#"ReferenceId -contains "5""#, &keyfactor::schema(), &ctx).unwrap_err();
+/// assert_eq!(err.kind(), kfql::ErrorKind::OperatorNotAllowed);
+/// assert!(err.render().contains("ReferenceId -contains \"5\"\n  |             ^^^^^^^^^"));
+/// ```
+pub fn compile(text: &str, schema: &Schema, ctx: &Context) -> Result<Filter, Error> {
+    parse(text)?
+        .compile(schema, ctx)
+        .map_err(|e| e.with_input(text))
 }

@@ -26,7 +26,11 @@ pub struct Limits {
 
 impl Limits {
     /// The defaults of SPEC §8: 64 KiB, depth 64, 1,024 comparisons.
-    pub const DEFAULT: Limits = Limits { max_bytes: 64 * 1024, max_depth: 64, max_comparisons: 1024 };
+    pub const DEFAULT: Limits = Limits {
+        max_bytes: 64 * 1024,
+        max_depth: 64,
+        max_comparisons: 1024,
+    };
 }
 
 impl Default for Limits {

@@ -19,14 +19,24 @@ pub(crate) fn render(err: &Error) -> String {
     let gutter = line_no.to_string().len();
     let _ = writeln!(out, "{:gutter$} |", "");
     let _ = writeln!(out, "{line_no} | {}", visible(line));
-    let _ = writeln!(out, "{:gutter$} | {}", "", carets(line, line_start, span, '^').trim_end());
+    let _ = writeln!(
+        out,
+        "{:gutter$} | {}",
+        "",
+        carets(line, line_start, span, '^').trim_end()
+    );
     if let Some((second, label)) = err.secondary() {
         let second = clamp(input, second);
         let (no2, start2, line2) = line_of(input, second.start);
         if no2 != line_no {
             let _ = writeln!(out, "{no2:gutter$} | {}", visible(line2));
         }
-        let _ = writeln!(out, "{:gutter$} | {} {label}", "", carets(line2, start2, second, '-').trim_end());
+        let _ = writeln!(
+            out,
+            "{:gutter$} | {} {label}",
+            "",
+            carets(line2, start2, second, '-').trim_end()
+        );
     }
     out
 }
@@ -55,7 +65,15 @@ fn line_of(input: &str, at: usize) -> (usize, usize, &str) {
 }
 
 fn visible(line: &str) -> String {
-    line.chars().map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c }).collect()
+    line.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Padding to the span's first column, then one mark per character of the
@@ -63,7 +81,10 @@ fn visible(line: &str) -> String {
 fn carets(line: &str, line_start: usize, span: Span, mark: char) -> String {
     let from = span.start - line_start;
     let to = (span.end - line_start).min(line.len()).max(from);
-    let mut out: String = line[..from].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let mut out: String = line[..from]
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let width = line[from..to].chars().count().max(1);
     out.extend(std::iter::repeat_n(mark, width));
     out
@@ -75,7 +96,9 @@ mod tests {
     use crate::ErrorKind;
 
     fn err(input: &str, span: Span) -> Error {
-        Error::new(ErrorKind::Syntax, "boom").with_span(span).with_input(input)
+        Error::new(ErrorKind::Syntax, "boom")
+            .with_span(span)
+            .with_input(input)
     }
 
     #[test]

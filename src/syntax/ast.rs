@@ -160,7 +160,9 @@ impl Op {
 
     /// The operator spelled `word` (with its `-`), ignoring ASCII case.
     pub fn from_word(word: &str) -> Option<Op> {
-        Op::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word))
+        Op::ALL
+            .into_iter()
+            .find(|op| op.as_str().eq_ignore_ascii_case(word))
     }
 }
 

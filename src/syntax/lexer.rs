@@ -74,7 +74,11 @@ pub(crate) fn parse_field(i: &str) -> Res<'_, &str> {
 /// `operator := "-" letter+` — looked up afterwards, so that `-equals`
 /// gets "did you mean `-eq`?" rather than a bare syntax error.
 pub(crate) fn parse_operator_word(i: &str) -> Res<'_, &str> {
-    recognize(pair(nom::character::complete::char('-'), take_while1(|c: char| c.is_ascii_alphabetic()))).parse(i)
+    recognize(pair(
+        nom::character::complete::char('-'),
+        take_while1(|c: char| c.is_ascii_alphabetic()),
+    ))
+    .parse(i)
 }
 
 /// `number := ( "+" | "-" )? digit+`
@@ -88,7 +92,10 @@ pub(crate) fn parse_number(i: &str) -> Res<'_, &str> {
 /// value that is not a number runs to the next whitespace or parenthesis,
 /// so `trueAND` and `5ANDROID` are single values.
 pub(crate) fn parse_bare(i: &str) -> Res<'_, &str> {
-    if let Ok((rest, number)) = (parse_number, peek(parse_keyword)).parse(i).map(|(r, (n, _))| (r, n)) {
+    if let Ok((rest, number)) = (parse_number, peek(parse_keyword))
+        .parse(i)
+        .map(|(r, (n, _))| (r, n))
+    {
         return Ok((rest, number));
     }
     take_while1(|c: char| !is_ws(c) && c != '(' && c != ')').parse(i)
@@ -134,7 +141,10 @@ pub(crate) fn parse_quoted(i: &str) -> Result<(&str, String), Unterminated> {
 }
 
 fn fail<T>(i: &str) -> Res<'_, T> {
-    Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag)))
+    Err(nom::Err::Error(nom::error::Error::new(
+        i,
+        nom::error::ErrorKind::Tag,
+    )))
 }
 
 #[cfg(test)]

@@ -81,9 +81,12 @@ impl Parser {
                 let at = e.valid_up_to();
                 let bad = e.error_len().unwrap_or(bytes.len() - at);
                 let shown = String::from_utf8_lossy(bytes);
-                Err(Error::new(ErrorKind::InvalidUtf8, format!("the query is not valid UTF-8 at byte {at}"))
-                    .with_span(Span::new(at, at + bad))
-                    .with_input(&shown))
+                Err(Error::new(
+                    ErrorKind::InvalidUtf8,
+                    format!("the query is not valid UTF-8 at byte {at}"),
+                )
+                .with_span(Span::new(at, at + bad))
+                .with_input(&shown))
             }
         }
     }
@@ -93,7 +96,10 @@ impl Parser {
             // The input is not copied into the error: it may be huge.
             return Err(Error::new(
                 ErrorKind::QueryTooLong,
-                format!("the query is {len} bytes long, past the limit of {} bytes", self.limits.max_bytes),
+                format!(
+                    "the query is {len} bytes long, past the limit of {} bytes",
+                    self.limits.max_bytes
+                ),
             )
             .with_span(Span::new(self.limits.max_bytes, len)));
         }

@@ -21,7 +21,11 @@ struct Group {
 
 impl Group {
     fn new(open: usize) -> Group {
-        Group { ors: Vec::new(), ands: Vec::new(), open }
+        Group {
+            ors: Vec::new(),
+            ands: Vec::new(),
+            open,
+        }
     }
 
     fn end_and_chain(&mut self) {
@@ -37,14 +41,20 @@ impl Group {
 
 /// One child is itself; several make a chain.
 fn chain(mut xs: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Expr {
-    if xs.len() == 1 { xs.pop().expect("one element") } else { make(xs) }
+    if xs.len() == 1 {
+        xs.pop().expect("one element")
+    } else {
+        make(xs)
+    }
 }
 
 /// Push `e`, splicing its children in when it is a chain of the same kind,
 /// so that `(A AND B) AND C` is stored as one flat AND.
 fn push_flat(into: &mut Vec<Expr>, e: Expr, same_kind: fn(&Expr) -> bool) {
     if same_kind(&e) {
-        let (Expr::And(xs) | Expr::Or(xs)) = e else { unreachable!("same_kind only matches chains") };
+        let (Expr::And(xs) | Expr::Or(xs)) = e else {
+            unreachable!("same_kind only matches chains")
+        };
         into.extend(xs);
     } else {
         into.push(e);
@@ -59,7 +69,11 @@ pub(crate) struct Driver<'a> {
 
 impl<'a> Driver<'a> {
     pub(crate) fn new(input: &'a str, limits: Limits) -> Driver<'a> {
-        Driver { input, limits, comparisons: 0 }
+        Driver {
+            input,
+            limits,
+            comparisons: 0,
+        }
     }
 
     fn offset(&self, rest: &str) -> usize {
@@ -73,7 +87,9 @@ impl<'a> Driver<'a> {
     }
 
     fn err(&self, kind: ErrorKind, span: Span, message: impl Into<String>) -> Error {
-        Error::new(kind, message).with_span(span).with_input(self.input)
+        Error::new(kind, message)
+            .with_span(span)
+            .with_input(self.input)
     }
 
     /// What stands at `at`, for "found …" messages, and its span.
@@ -85,7 +101,8 @@ impl<'a> Driver<'a> {
         let len = if c == '(' || c == ')' {
             1
         } else {
-            rest.find(|c: char| lexer::is_ws(c) || c == '(' || c == ')').unwrap_or(rest.len())
+            rest.find(|c: char| lexer::is_ws(c) || c == '(' || c == ')')
+                .unwrap_or(rest.len())
         };
         let word = &rest[..len];
         let shown: String = word.chars().take(40).collect();
@@ -113,7 +130,10 @@ impl<'a> Driver<'a> {
                     return Err(self.err(
                         ErrorKind::NestingTooDeep,
                         span,
-                        format!("parentheses nest deeper than the limit of {}", self.limits.max_depth),
+                        format!(
+                            "parentheses nest deeper than the limit of {}",
+                            self.limits.max_depth
+                        ),
                     ));
                 }
                 stack.push(std::mem::replace(&mut group, Group::new(at)));
@@ -139,7 +159,9 @@ impl<'a> Driver<'a> {
                             )
                             .with_secondary(open, "the group opened here"));
                     }
-                    return Ok(Query { expr: Some(group.finish()) });
+                    return Ok(Query {
+                        expr: Some(group.finish()),
+                    });
                 }
                 if rest.starts_with(')') {
                     let Some(outer) = stack.pop() else {
@@ -179,14 +201,22 @@ impl<'a> Driver<'a> {
     }
 
     /// `comparison := field ws+ operator ( ws* quoted | ws+ NULL | ws+ bare )`
-    fn parse_comparison(&mut self, start: usize, after: Option<&str>) -> Result<(Comparison, usize), Error> {
+    fn parse_comparison(
+        &mut self,
+        start: usize,
+        after: Option<&str>,
+    ) -> Result<(Comparison, usize), Error> {
         let rest = &self.input[start..];
         let after = after.map(|a| format!(" after {a}")).unwrap_or_default();
         if let Ok((_, kw)) = lexer::parse_keyword(rest) {
             let span = Span::new(start, start + kw.as_str().len());
             return Err(match kw {
                 Keyword::Not => self
-                    .err(ErrorKind::Unsupported, span, "NOT is not part of the query language")
+                    .err(
+                        ErrorKind::Unsupported,
+                        span,
+                        "NOT is not part of the query language",
+                    )
                     .with_suggestion("write the comparison with -ne or -notcontains instead"),
                 Keyword::Null => self.err(
                     ErrorKind::KeywordAsField,
@@ -196,7 +226,10 @@ impl<'a> Driver<'a> {
                 Keyword::And | Keyword::Or => self.err(
                     ErrorKind::Syntax,
                     span,
-                    format!("expected a comparison or `(`{after}, found the keyword {}", kw.as_str()),
+                    format!(
+                        "expected a comparison or `(`{after}, found the keyword {}",
+                        kw.as_str()
+                    ),
                 ),
             });
         }
@@ -211,7 +244,10 @@ impl<'a> Driver<'a> {
             return Err(self.err(
                 ErrorKind::TooManyComparisons,
                 field_span,
-                format!("the query has more comparisons than the limit of {}", self.limits.max_comparisons),
+                format!(
+                    "the query has more comparisons than the limit of {}",
+                    self.limits.max_comparisons
+                ),
             ));
         }
 
@@ -220,7 +256,9 @@ impl<'a> Driver<'a> {
             return Err(self.err(
                 ErrorKind::Syntax,
                 Span::at(op_start),
-                format!("expected an operator such as -eq after `{field}`, found the end of the query"),
+                format!(
+                    "expected an operator such as -eq after `{field}`, found the end of the query"
+                ),
             ));
         }
         let (op, op_span) = self.parse_operator(op_start, field)?;
@@ -256,13 +294,21 @@ impl<'a> Driver<'a> {
             }
             let lower = word.to_ascii_lowercase();
             let hint = match lower.as_str() {
-                "-in" => Some("write an OR group instead: `(F -eq \"a\" OR F -eq \"b\")`".to_owned()),
+                "-in" => {
+                    Some("write an OR group instead: `(F -eq \"a\" OR F -eq \"b\")`".to_owned())
+                }
                 "-not" | "-isnot" => Some("write -ne or -notcontains instead".to_owned()),
-                "-like" | "-match" => Some("write -contains, -startswith or -endswith instead".to_owned()),
+                "-like" | "-match" => {
+                    Some("write -contains, -startswith or -endswith instead".to_owned())
+                }
                 "-neq" => Some("did you mean `-ne`?".to_owned()),
-                _ => crate::error::closest(&lower, Op::ALL.map(Op::as_str)).map(|op| format!("did you mean `{op}`?")),
+                _ => crate::error::closest(&lower, Op::ALL.map(Op::as_str))
+                    .map(|op| format!("did you mean `{op}`?")),
             };
-            let kind = if matches!(lower.as_str(), "-in" | "-not" | "-isnot" | "-like" | "-match") {
+            let kind = if matches!(
+                lower.as_str(),
+                "-in" | "-not" | "-isnot" | "-like" | "-match"
+            ) {
                 ErrorKind::Unsupported
             } else {
                 ErrorKind::UnknownOperator
@@ -285,7 +331,11 @@ impl<'a> Driver<'a> {
         ];
         if let Some((sym, op)) = symbolic.iter().find(|(sym, _)| rest.starts_with(sym)) {
             return Err(self
-                .err(ErrorKind::Unsupported, Span::new(at, at + sym.len()), format!("`{sym}` is not an operator"))
+                .err(
+                    ErrorKind::Unsupported,
+                    Span::new(at, at + sym.len()),
+                    format!("`{sym}` is not an operator"),
+                )
                 .with_suggestion(format!("write `{op}` instead")));
         }
         let (what, span) = self.found(at);
@@ -306,7 +356,11 @@ impl<'a> Driver<'a> {
         let at = self.skip_ws(op_span.end);
         let rest = &self.input[at..];
         let missing = |found: &str, span| {
-            self.err(ErrorKind::MissingValue, span, format!("expected a value after {op}, found {found}"))
+            self.err(
+                ErrorKind::MissingValue,
+                span,
+                format!("expected a value after {op}, found {found}"),
+            )
         };
         let Some(first) = rest.chars().next() else {
             return Err(missing("the end of the query", Span::at(at)));
@@ -314,12 +368,15 @@ impl<'a> Driver<'a> {
         if first == '"' {
             return match lexer::parse_quoted(rest) {
                 Ok((after, text)) => Ok((Value::Text(text), Span::new(at, self.offset(after)))),
-                Err(Unterminated) => Err(self.err(
-                    ErrorKind::UnterminatedString,
-                    Span::new(at, self.input.len()),
-                    "the quoted value has no closing `\"`",
-                )
-                .with_suggestion("a quote inside a value is written `\\\"`, a backslash at its end `\\\\`")),
+                Err(Unterminated) => Err(self
+                    .err(
+                        ErrorKind::UnterminatedString,
+                        Span::new(at, self.input.len()),
+                        "the quoted value has no closing `\"`",
+                    )
+                    .with_suggestion(
+                        "a quote inside a value is written `\\\"`, a backslash at its end `\\\\`",
+                    )),
             };
         }
         if first == '(' || first == ')' {
@@ -335,19 +392,31 @@ impl<'a> Driver<'a> {
         if first == '\'' {
             let (_, span) = self.found(at);
             return Err(self
-                .err(ErrorKind::Unsupported, span, "single-quoted values are not supported")
+                .err(
+                    ErrorKind::Unsupported,
+                    span,
+                    "single-quoted values are not supported",
+                )
                 .with_suggestion("write the value in double quotes"));
         }
         if let Ok((_, Keyword::Null)) = lexer::parse_keyword(rest) {
             let span = Span::new(at, at + 4);
             if op != Op::Eq && op != Op::Ne {
                 return Err(self
-                    .err(ErrorKind::NullOperator, span, format!("NULL works only with -eq and -ne, not {op}"))
+                    .err(
+                        ErrorKind::NullOperator,
+                        span,
+                        format!("NULL works only with -eq and -ne, not {op}"),
+                    )
                     .with_suggestion("write \"NULL\" in quotes for the four letters"));
             }
             return Ok((Value::Null, span));
         }
-        let (after, bare) = lexer::parse_bare(rest).expect("a non-empty value that is not ws or a parenthesis");
-        Ok((Value::Text(bare.to_owned()), Span::new(at, self.offset(after))))
+        let (after, bare) =
+            lexer::parse_bare(rest).expect("a non-empty value that is not ws or a parenthesis");
+        Ok((
+            Value::Text(bare.to_owned()),
+            Span::new(at, self.offset(after)),
+        ))
     }
 }

@@ -1,0 +1,258 @@
+//! [`Query`] + [`Schema`] + [`Context`] → [`Filter`].
+//!
+//! This is the only stage that knows the schema. It resolves field names,
+//! checks each operator against the field's type, expands tokens, converts
+//! the value, folds text once, and turns every integer and datetime
+//! comparison into an interval test. Errors point at the token's own span.
+
+use crate::error::closest;
+use crate::eval::{Filter, Node, Test, TextOp};
+use crate::schema::{Field, FieldType, Schema};
+use crate::syntax::ast::{Comparison, Expr, Op, Query, Value};
+use crate::text::{Needle, trim_spaces};
+use crate::value::{self, Nanos, TokenError};
+use crate::{Context, Error, ErrorKind};
+
+/// Deserialized ASTs are not bound by a parser's limits; compiling and
+/// evaluating recurse, so their depth is bounded here.
+const MAX_DEPTH: usize = 1024;
+
+impl Query {
+    /// Check the query against `schema` and resolve it in `ctx`.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use kfql::{Context, ErrorKind, keyfactor};
+    ///
+    /// let ctx = Context::new(Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap());
+    /// let q = kfql::parse(r#"StartDat -ge "%TODAY-30%""#)?;
+    /// let err = q.compile(&keyfactor::schema(), &ctx).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::UnknownField);
+    /// assert_eq!(err.suggestion(), Some("did you mean `StartDate`?"));
+    /// # Ok::<(), kfql::Error>(())
+    /// ```
+    pub fn compile(&self, schema: &Schema, ctx: &Context) -> Result<Filter, Error> {
+        let root = match &self.expr {
+            None => Node::All,
+            Some(e) => Compiler { schema, ctx }.expr(e, 0)?,
+        };
+        Ok(Filter {
+            schema: schema.clone(),
+            root,
+        })
+    }
+}
+
+struct Compiler<'a> {
+    schema: &'a Schema,
+    ctx: &'a Context,
+}
+
+impl Compiler<'_> {
+    fn expr(&self, e: &Expr, depth: usize) -> Result<Node, Error> {
+        if depth > MAX_DEPTH {
+            return Err(Error::new(
+                ErrorKind::NestingTooDeep,
+                format!("the query nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let all = |xs: &[Expr]| {
+            xs.iter()
+                .map(|x| self.expr(x, depth + 1))
+                .collect::<Result<Box<[Node]>, _>>()
+        };
+        Ok(match e {
+            Expr::And(xs) => Node::And(all(xs)?),
+            Expr::Or(xs) => Node::Or(all(xs)?),
+            Expr::Compare(c) => self.comparison(c)?,
+        })
+    }
+
+    fn field(&self, c: &Comparison) -> Result<&Field, Error> {
+        let at = |e: Error| e.with_span(c.field_span);
+        let Some(field) = self.schema.field(&c.field) else {
+            let err = at(Error::new(
+                ErrorKind::UnknownField,
+                format!("`{}` is not a field of {}", c.field, self.schema.name()),
+            ));
+            let names = self.schema.queryable_names();
+            return Err(match closest(&c.field, names.iter().copied()) {
+                Some(s) => err.with_suggestion(format!("did you mean `{s}`?")),
+                None => err.with_suggestion(format!("the fields are {}", names.join(", "))),
+            });
+        };
+        if !field.queryable() {
+            let err = at(Error::new(
+                ErrorKind::FieldNotQueryable,
+                format!("`{}` cannot be used in a query", field.name()),
+            ));
+            return Err(match field.hint() {
+                Some(h) => err.with_suggestion(h.to_owned()),
+                None => err.with_suggestion(format!(
+                    "the fields that can are {}",
+                    self.schema.queryable_names().join(", ")
+                )),
+            });
+        }
+        Ok(field)
+    }
+
+    fn comparison(&self, c: &Comparison) -> Result<Node, Error> {
+        let field = self.field(c)?;
+        let slot = field.index();
+        let text = match &c.value {
+            Value::Null => {
+                return Ok(Node::Test(
+                    slot,
+                    if c.op == Op::Eq {
+                        Test::IsNull
+                    } else {
+                        Test::NotNull
+                    },
+                ));
+            }
+            Value::Text(t) => t,
+        };
+        let allowed = field.ty().operators();
+        if !allowed.contains(&c.op) {
+            let names: Vec<&str> = allowed.iter().map(|o| o.as_str()).collect();
+            return Err(Error::new(
+                ErrorKind::OperatorNotAllowed,
+                format!(
+                    "{} does not apply to `{}`, a {} field",
+                    c.op,
+                    field.name(),
+                    field.ty().name()
+                ),
+            )
+            .with_span(c.op_span)
+            .with_suggestion(format!("use one of {}", names.join(", "))));
+        }
+        let expanded = value::expand_tokens(text, self.ctx).map_err(|e| {
+            let (kind, msg) = match e {
+                TokenError::Malformed(m) | TokenError::OutOfRange(m) => {
+                    (ErrorKind::InvalidToken, m)
+                }
+                TokenError::NoUser => (
+                    ErrorKind::MissingUser,
+                    "%ME% needs the current user, and the context has none".to_owned(),
+                ),
+            };
+            Error::new(kind, msg).with_span(c.value_span)
+        })?;
+        let invalid = |what: String| {
+            Error::new(
+                ErrorKind::InvalidValue,
+                format!(
+                    "`{}` is not {what} for `{}`",
+                    shorten(&expanded),
+                    field.name()
+                ),
+            )
+            .with_span(c.value_span)
+        };
+        let negate = matches!(c.op, Op::Ne | Op::NotContains);
+        let test = match field.ty() {
+            FieldType::String | FieldType::StringList => {
+                let how = match c.op {
+                    Op::Eq | Op::Ne => TextOp::Equals,
+                    Op::Contains | Op::NotContains => TextOp::Contains,
+                    Op::StartsWith => TextOp::StartsWith,
+                    _ => TextOp::EndsWith,
+                };
+                let needle = if how == TextOp::Equals {
+                    trim_spaces(&expanded)
+                } else {
+                    &expanded
+                };
+                Test::Text {
+                    how,
+                    needle: Needle::new(needle),
+                    negate,
+                }
+            }
+            FieldType::Integer => {
+                let n = value::parse_integer(&expanded).ok_or_else(|| {
+                    invalid("an integer (digits with an optional sign, within 64 bits)".into())
+                })?;
+                let n = Nanos::from(n);
+                range(c.op, (n, n + 1), false)
+            }
+            FieldType::DateTime => {
+                let lit = value::parse_datetime(&expanded).map_err(|m| {
+                    Error::new(
+                        ErrorKind::InvalidValue,
+                        format!("{m}, for `{}`", field.name()),
+                    )
+                    .with_span(c.value_span)
+                })?;
+                let (lo, hi) = lit.interval(self.ctx.time_zone());
+                range(c.op, (lo, hi), true)
+            }
+            FieldType::Guid => {
+                let value = value::parse_guid(&expanded).ok_or_else(|| {
+                    invalid(
+                        "a GUID (32 hex digits, optionally hyphenated 8-4-4-4-12 and braced)"
+                            .into(),
+                    )
+                })?;
+                Test::Guid { value, negate }
+            }
+            FieldType::Boolean => {
+                let value = value::parse_bool(&expanded)
+                    .ok_or_else(|| invalid("`true` or `false`".into()))?;
+                Test::Bool { value, negate }
+            }
+            FieldType::Enum(names) => {
+                let Some(index) = enum_index(names, &expanded) else {
+                    let err = invalid(format!("one of {}", names.join(", ")));
+                    return Err(
+                        match closest(trim_spaces(&expanded), names.iter().map(String::as_str)) {
+                            Some(s) => err.with_suggestion(format!("did you mean `{s}`?")),
+                            None => err,
+                        },
+                    );
+                };
+                Test::Enum { index, negate }
+            }
+            FieldType::Object => unreachable!("objects have no operators"),
+        };
+        Ok(Node::Test(slot, test))
+    }
+}
+
+/// The test for `op` against a value that equals the stored values in
+/// `[lo, hi)` (a day, a whole nanosecond, an integer, or nothing at all
+/// when the value falls between two nanoseconds).
+fn range(op: Op, (lo, hi): (Nanos, Nanos), time: bool) -> Test {
+    let (lo, hi, negate) = match op {
+        Op::Eq => (lo, hi, false),
+        Op::Ne => (lo, hi, true),
+        Op::Lt => (Nanos::MIN, lo, false),
+        Op::Le => (Nanos::MIN, hi, false),
+        Op::Gt => (hi, Nanos::MAX, false),
+        _ => (lo, Nanos::MAX, false),
+    };
+    Test::Range {
+        lo,
+        hi,
+        negate,
+        time,
+    }
+}
+
+/// The index of `text` among `names`, ignoring case and trailing spaces.
+pub(crate) fn enum_index<S: AsRef<str>>(names: &[S], text: &str) -> Option<usize> {
+    names
+        .iter()
+        .position(|n| crate::text::cmp_folded(n.as_ref(), text).is_eq())
+}
+
+fn shorten(text: &str) -> String {
+    let short: String = text.chars().take(60).collect();
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}

@@ -1,0 +1,242 @@
+//! Paging (SPEC §5): `PageReturned` and `ReturnLimit`, validated, and a
+//! top-k selection that keeps only the first page × limit matches in
+//! memory instead of sorting every match.
+
+use std::cmp::Ordering;
+
+use crate::{Error, ErrorKind, Filter, Record, Schema, Sort};
+
+/// A 1-based page number and a page size, each from 1 to 2^63−1.
+///
+/// ```
+/// let page = kfql::Page::parse(Some("+3"), None)?;
+/// assert_eq!((page.number(), page.limit()), (3, 50));
+/// assert_eq!(kfql::Page::parse(Some("0"), None).unwrap_err().kind(), kfql::ErrorKind::InvalidPage);
+/// # Ok::<(), kfql::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Page {
+    number: u64,
+    limit: u64,
+}
+
+const MAX: u64 = i64::MAX as u64;
+
+impl Default for Page {
+    /// Keyfactor's defaults: page 1, 50 records.
+    fn default() -> Page {
+        Page {
+            number: 1,
+            limit: 50,
+        }
+    }
+}
+
+impl Page {
+    /// Page `number` (1-based) of `limit` records.
+    pub fn new(number: u64, limit: u64) -> Result<Page, Error> {
+        if !(1..=MAX).contains(&number) {
+            return Err(Error::new(
+                ErrorKind::InvalidPage,
+                format!("PageReturned {number} is outside 1 to {MAX}"),
+            ));
+        }
+        if !(1..=MAX).contains(&limit) {
+            return Err(Error::new(
+                ErrorKind::InvalidLimit,
+                format!("ReturnLimit {limit} is outside 1 to {MAX}"),
+            ));
+        }
+        Ok(Page { number, limit })
+    }
+
+    /// `PageReturned` and `ReturnLimit` as they arrive in a request: ASCII
+    /// digits with an optional `+`; absent means the default (1 and 50).
+    pub fn parse(number: Option<&str>, limit: Option<&str>) -> Result<Page, Error> {
+        let read =
+            |text: Option<&str>, default: u64, kind: ErrorKind, name: &str| -> Result<u64, Error> {
+                let Some(text) = text else { return Ok(default) };
+                let digits = text.strip_prefix('+').unwrap_or(text);
+                let shown: String = text.chars().take(40).collect();
+                let bad = || {
+                    Error::new(
+                        kind,
+                        format!("{name} `{shown}` is not a whole number from 1 to {MAX}"),
+                    )
+                };
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                match digits.parse::<u64>() {
+                    Ok(n) if (1..=MAX).contains(&n) => Ok(n),
+                    _ => Err(bad()),
+                }
+            };
+        Ok(Page {
+            number: read(number, 1, ErrorKind::InvalidPage, "PageReturned")?,
+            limit: read(limit, 50, ErrorKind::InvalidLimit, "ReturnLimit")?,
+        })
+    }
+
+    /// The page number, 1-based.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// The page size.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// How many sorted matches come before this page (saturating).
+    pub fn offset(&self) -> u64 {
+        (self.number - 1).saturating_mul(self.limit)
+    }
+}
+
+/// One page of results and the total number of matches before paging.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageResult<T> {
+    /// The records of the page, in sort order.
+    pub records: Vec<T>,
+    /// How many records matched in all.
+    pub total: u64,
+    /// The page that was asked for.
+    pub page: Page,
+}
+
+/// Collects matches one at a time and keeps only the first
+/// `page × limit` in sort order: memory is bounded by the page, not by the
+/// number of matches, and the work is O(n log k) instead of a full sort.
+///
+/// ```
+/// # use kfql::{keyfactor, Context, Page, Pager, Sort};
+/// # let records: Vec<keyfactor::WorkflowInstance> = Vec::new();
+/// let schema = keyfactor::schema();
+/// let mut pager = Pager::new(schema.clone(), Sort::default_for(&schema), Page::default());
+/// for r in records { pager.push(r); }
+/// let page = pager.finish();
+/// assert_eq!(page.total, 0);
+/// ```
+pub struct Pager<T> {
+    schema: Schema,
+    sort: Sort,
+    page: Page,
+    keep: u64,
+    /// A max-heap (by sort order, then input sequence) of the best `keep`.
+    heap: Vec<(T, u64)>,
+    seen: u64,
+}
+
+impl<T: Record> Pager<T> {
+    /// A pager for `page` of records in `sort` order.
+    pub fn new(schema: Schema, sort: Sort, page: Page) -> Pager<T> {
+        let keep = page.number.saturating_mul(page.limit);
+        Pager {
+            schema,
+            sort,
+            page,
+            keep,
+            heap: Vec::new(),
+            seen: 0,
+        }
+    }
+
+    fn cmp(&self, a: &(T, u64), b: &(T, u64)) -> Ordering {
+        self.sort
+            .compare(&self.schema, &a.0, &b.0)
+            .then(a.1.cmp(&b.1))
+    }
+
+    /// Offer one matching record.
+    pub fn push(&mut self, record: T) {
+        let entry = (record, self.seen);
+        self.seen += 1;
+        if (self.heap.len() as u64) < self.keep {
+            self.heap.push(entry);
+            self.sift_up(self.heap.len() - 1);
+        } else if self.cmp(&entry, &self.heap[0]) == Ordering::Less {
+            self.heap[0] = entry;
+            self.sift_down(0);
+        }
+    }
+
+    fn sift_up(&mut self, mut i: usize) {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.cmp(&self.heap[i], &self.heap[parent]) != Ordering::Greater {
+                break;
+            }
+            self.heap.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut largest = i;
+            if l < self.heap.len()
+                && self.cmp(&self.heap[l], &self.heap[largest]) == Ordering::Greater
+            {
+                largest = l;
+            }
+            if r < self.heap.len()
+                && self.cmp(&self.heap[r], &self.heap[largest]) == Ordering::Greater
+            {
+                largest = r;
+            }
+            if largest == i {
+                return;
+            }
+            self.heap.swap(i, largest);
+            i = largest;
+        }
+    }
+
+    /// The number of records pushed so far: the total of matches.
+    pub fn total(&self) -> u64 {
+        self.seen
+    }
+
+    /// Sort what was kept and cut out the page.
+    pub fn finish(mut self) -> PageResult<T> {
+        let mut kept = std::mem::take(&mut self.heap);
+        kept.sort_by(|a, b| self.cmp(a, b));
+        let offset = self.page.offset();
+        let records = if offset >= kept.len() as u64 {
+            Vec::new()
+        } else {
+            kept.drain(offset as usize..).map(|(r, _)| r).collect()
+        };
+        PageResult {
+            records,
+            total: self.seen,
+            page: self.page,
+        }
+    }
+}
+
+impl Filter {
+    /// Filter `records`, sort the matches and return one page with the
+    /// total. Records are borrowed or owned, whatever the iterator yields.
+    pub fn page<T: Record>(
+        &self,
+        records: impl IntoIterator<Item = T>,
+        sort: &Sort,
+        page: Page,
+    ) -> PageResult<T> {
+        let mut pager = Pager::new(self.schema.clone(), sort.clone(), page);
+        for r in records {
+            if self.matches(&r) {
+                pager.push(r);
+            }
+        }
+        pager.finish()
+    }
+
+    /// How many of `records` match.
+    pub fn count<T: Record>(&self, records: impl IntoIterator<Item = T>) -> u64 {
+        records.into_iter().filter(|r| self.matches(r)).count() as u64
+    }
+}

@@ -1,0 +1,442 @@
+//! Typing literals: integers, datetimes, GUIDs, booleans, enum names, and
+//! the `%TODAY±N%` / `%ME%` tokens. Shared by the compile stage (query
+//! values) and by record readers (stored values), so both sides agree on
+//! what a text means.
+
+use std::borrow::Cow;
+
+use chrono::{
+    DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+};
+
+use crate::Context;
+
+/// Nanoseconds since 1970-01-01T00:00:00Z: the one instant type the
+/// evaluator compares. i128 covers years 1–9999 with room to spare.
+pub(crate) type Nanos = i128;
+
+pub(crate) fn nanos_of(dt: &DateTime<Utc>) -> Nanos {
+    Nanos::from(dt.timestamp()) * 1_000_000_000 + Nanos::from(dt.timestamp_subsec_nanos())
+}
+
+fn nanos_of_local(naive: NaiveDateTime, offset: FixedOffset) -> Nanos {
+    let utc = naive.and_utc();
+    nanos_of(&utc) - Nanos::from(offset.local_minus_utc()) * 1_000_000_000
+}
+
+/// Why a token could not be expanded.
+pub(crate) enum TokenError {
+    /// `%TODAY+%`, `%TODAY-x%`, or an N too large to be a day count.
+    Malformed(String),
+    /// The date falls outside years 1–9999.
+    OutOfRange(String),
+    /// `%ME%` with no current user.
+    NoUser,
+}
+
+/// Replace `%TODAY%`, `%TODAY±N%` and `%ME%` in one left-to-right pass;
+/// replaced text is not scanned again. `%TODAY` followed by `+` or `-`
+/// must form a whole token (decided: `%TODAY+%` is an error, not text).
+pub(crate) fn expand_tokens<'a>(text: &'a str, ctx: &Context) -> Result<Cow<'a, str>, TokenError> {
+    if !text.contains('%') {
+        return Ok(Cow::Borrowed(text));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("%ME%") {
+            match ctx.user() {
+                Some(user) => out.push_str(user),
+                None => return Err(TokenError::NoUser),
+            }
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("%TODAY") {
+            let (days, after) = match after.as_bytes().first() {
+                Some(b'%') => (0i64, &after[1..]),
+                Some(sign @ (b'+' | b'-')) => {
+                    let digits = after[1..].bytes().take_while(u8::is_ascii_digit).count();
+                    let token_len = 1 + digits + 1;
+                    if digits == 0 || after.as_bytes().get(1 + digits) != Some(&b'%') {
+                        let shown: String = tail.chars().take(20).collect();
+                        return Err(TokenError::Malformed(format!(
+                            "`{shown}` is not a token: write %TODAY%, %TODAY-N% or %TODAY+N% with N in digits"
+                        )));
+                    }
+                    let n: i64 = after[1..1 + digits].parse().map_err(|_| {
+                        TokenError::OutOfRange(format!(
+                            "`%TODAY{}%` is too many days away",
+                            &after[..1 + digits]
+                        ))
+                    })?;
+                    (if *sign == b'-' { -n } else { n }, &after[token_len..])
+                }
+                _ => {
+                    // `%TODAY` followed by anything else is plain text.
+                    out.push('%');
+                    rest = &tail[1..];
+                    continue;
+                }
+            };
+            let date = shift_days(ctx.today(), days).ok_or_else(|| {
+                TokenError::OutOfRange(format!(
+                    "{} days from {} falls outside years 1–9999",
+                    days,
+                    ctx.today()
+                ))
+            })?;
+            out.push_str(&date.format("%Y-%m-%d").to_string());
+            rest = after;
+        } else {
+            out.push('%');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
+}
+
+fn shift_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
+    let shifted = if days >= 0 {
+        date.checked_add_days(Days::new(days.unsigned_abs()))
+    } else {
+        date.checked_sub_days(Days::new(days.unsigned_abs()))
+    }?;
+    (1..=9999).contains(&shifted.year()).then_some(shifted)
+}
+
+/// `number := ( "+" | "-" )? digit+`, within i64.
+pub(crate) fn parse_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // `str::parse` accepts the same forms, and fails past i64.
+    text.parse().ok()
+}
+
+/// `true` or `false`, any case.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `{`? (32 hex digits, or 8-4-4-4-12 with hyphens) `}`?, braces paired,
+/// any case.
+pub(crate) fn parse_guid(text: &str) -> Option<u128> {
+    let inner = match (text.strip_prefix('{'), text.ends_with('}')) {
+        (Some(rest), true) => &rest[..rest.len() - 1],
+        (None, false) => text,
+        _ => return None,
+    };
+    let b = inner.as_bytes();
+    let hex: Cow<str> = match b.len() {
+        32 => Cow::Borrowed(inner),
+        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => Cow::Owned(inner.replace('-', "")),
+        _ => return None,
+    };
+    if hex.len() != 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(&hex, 16).ok()
+}
+
+/// The lower-case hyphenated form of a GUID, without braces.
+pub(crate) fn format_guid(g: u128) -> String {
+    let h = format!("{g:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// A GUID: 128 bits, printed lower-case and hyphenated, read from any form
+/// SPEC §3 accepts (braced or not, hyphenated or not, any case).
+///
+/// ```
+/// let g: kfql::Guid = "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}".parse()?;
+/// assert_eq!(g.to_string(), "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+/// # Ok::<(), kfql::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Guid(pub u128);
+
+impl std::fmt::Display for Guid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_guid(self.0))
+    }
+}
+
+impl std::str::FromStr for Guid {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Guid, crate::Error> {
+        parse_guid(s).map(Guid).ok_or_else(|| {
+            crate::Error::new(
+                crate::ErrorKind::InvalidValue,
+                format!("`{s}` is not a GUID"),
+            )
+        })
+    }
+}
+
+impl serde::Serialize for Guid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Guid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Guid, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        parse_guid(&s)
+            .map(Guid)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a GUID")))
+    }
+}
+
+/// A datetime literal before its time zone is decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DateLit {
+    /// A date without a time: a whole day.
+    Day(NaiveDate),
+    /// A date and time. `tail` is true when the fraction has non-zero
+    /// digits past the ninth: the instant lies strictly between `naive`
+    /// and the next nanosecond.
+    At {
+        naive: NaiveDateTime,
+        tail: bool,
+        offset: Option<FixedOffset>,
+    },
+}
+
+impl DateLit {
+    /// The set of stored instants (whole nanoseconds) that equal this
+    /// literal, as `[lo, hi)`; empty (`lo == hi`) when the literal falls
+    /// between two nanoseconds. Every operator is a test against it.
+    pub(crate) fn interval(self, zone: FixedOffset) -> (Nanos, Nanos) {
+        match self {
+            DateLit::Day(d) => {
+                let start = nanos_of_local(d.and_time(NaiveTime::MIN), zone);
+                (start, start + 86_400 * 1_000_000_000)
+            }
+            DateLit::At {
+                naive,
+                tail,
+                offset,
+            } => {
+                let n = nanos_of_local(naive, offset.unwrap_or(zone));
+                if tail { (n + 1, n + 1) } else { (n, n + 1) }
+            }
+        }
+    }
+}
+
+/// Datetime values of SPEC §3: `YYYY-MM-DD`, optionally `T` or a space and
+/// `hh:mm:ss`, a fraction of any length and `Z` or `±hh:mm`; or `M/D/YYYY`.
+pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a date (YYYY-MM-DD, YYYY-MM-DDThh:mm:ss[.f][Z|±hh:mm] or M/D/YYYY)"
+        )
+    };
+    let b = text.as_bytes();
+    let num = |s: &[u8]| -> Option<u32> {
+        (!s.is_empty() && s.iter().all(u8::is_ascii_digit))
+            .then(|| s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let date = |y: u32, m: u32, d: u32| -> Result<NaiveDate, String> {
+        if !(1..=9999).contains(&y) {
+            return Err(format!(
+                "`{text}` has year {y}; years run from 0001 to 9999"
+            ));
+        }
+        NaiveDate::from_ymd_opt(y as i32, m, d)
+            .ok_or_else(|| format!("`{text}` is not a calendar date"))
+    };
+    if text.contains('/') {
+        let parts: Vec<&str> = text.split('/').collect();
+        let [m, d, y] = parts.as_slice() else {
+            return Err(bad());
+        };
+        if !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) || y.len() != 4 {
+            return Err(bad());
+        }
+        let (Some(m), Some(d), Some(y)) = (num(m.as_bytes()), num(d.as_bytes()), num(y.as_bytes()))
+        else {
+            return Err(bad());
+        };
+        return date(y, m, d).map(DateLit::Day);
+    }
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let (Some(y), Some(m), Some(d)) = (num(&b[..4]), num(&b[5..7]), num(&b[8..10])) else {
+        return Err(bad());
+    };
+    let day = date(y, m, d)?;
+    if b.len() == 10 {
+        return Ok(DateLit::Day(day));
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 19 || b[13] != b':' || b[16] != b':' {
+        return Err(bad());
+    }
+    let (Some(h), Some(mi), Some(s)) = (num(&b[11..13]), num(&b[14..16]), num(&b[17..19])) else {
+        return Err(bad());
+    };
+    if h > 23 || mi > 59 || s > 59 {
+        return Err(format!(
+            "`{text}` has no such time of day (hours 00–23, minutes and seconds 00–59)"
+        ));
+    }
+    let mut at = 19;
+    let (mut nanos, mut tail) = (0u32, false);
+    if b.get(at) == Some(&b'.') {
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return Err(bad());
+        }
+        for (i, &c) in b[at + 1..at + 1 + digits].iter().enumerate() {
+            if i < 9 {
+                nanos += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+            } else if c != b'0' {
+                tail = true;
+            }
+        }
+        at += 1 + digits;
+    }
+    let offset = match &b[at..] {
+        [] => None,
+        [b'Z' | b'z'] => Some(FixedOffset::east_opt(0).expect("zero offset")),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (Some(oh), Some(om)) = (num(&[*h1, *h2]), num(&[*m1, *m2])) else {
+                return Err(bad());
+            };
+            if oh > 23 || om > 59 {
+                return Err(format!("`{text}` has an offset past ±23:59"));
+            }
+            let secs = (oh * 3600 + om * 60) as i32;
+            FixedOffset::east_opt(if *sign == b'-' { -secs } else { secs })
+        }
+        _ => return Err(bad()),
+    };
+    let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos).ok_or_else(bad)?;
+    Ok(DateLit::At {
+        naive: day.and_time(time),
+        tail,
+        offset,
+    })
+}
+
+/// A stored datetime: no offset means UTC; precision stops at nanoseconds
+/// (decided: digits past the ninth must be zero, or the record is
+/// malformed, so that stored values compare exactly).
+pub(crate) fn parse_stored_datetime(text: &str) -> Result<DateTime<Utc>, String> {
+    let utc = FixedOffset::east_opt(0).expect("zero offset");
+    match parse_datetime(text)? {
+        DateLit::Day(d) => Ok(d.and_time(NaiveTime::MIN).and_utc()),
+        DateLit::At { tail: true, .. } => {
+            Err(format!("`{text}` is more precise than a nanosecond"))
+        }
+        DateLit::At { naive, offset, .. } => {
+            let offset = offset.unwrap_or(utc);
+            match offset.from_local_datetime(&naive) {
+                chrono::LocalResult::Single(dt) => Ok(dt.with_timezone(&Utc)),
+                _ => Err(format!("`{text}` is not a valid instant")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_take_every_documented_shape() {
+        let g = 0x0123456789abcdef0123456789abcdefu128;
+        for t in [
+            "0123456789abcdef0123456789abcdef",
+            "{0123456789ABCDEF0123456789ABCDEF}",
+            "01234567-89ab-cdef-0123-456789abcdef",
+            "{01234567-89AB-cdef-0123-456789abcdef}",
+        ] {
+            assert_eq!(parse_guid(t), Some(g), "{t}");
+        }
+        for t in [
+            "{0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcde",
+            "0123456-789ab-cdef-0123-456789abcdef",
+            "+123456789abcdef0123456789abcdef",
+            "é",
+        ] {
+            assert_eq!(parse_guid(t), None, "{t}");
+        }
+        assert_eq!(format_guid(g), "01234567-89ab-cdef-0123-456789abcdef");
+    }
+
+    #[test]
+    fn datetime_fractions_past_nanoseconds_set_the_tail() {
+        let DateLit::At {
+            naive,
+            tail,
+            offset,
+        } = parse_datetime("2024-06-01T10:00:00.1234567891Z").unwrap()
+        else {
+            panic!()
+        };
+        assert!(tail);
+        assert_eq!(naive.and_utc().timestamp_subsec_nanos(), 123_456_789);
+        assert_eq!(offset.map(|o| o.local_minus_utc()), Some(0));
+        let DateLit::At { tail, .. } = parse_datetime("2024-06-01 10:00:00.1234567890000").unwrap()
+        else {
+            panic!()
+        };
+        assert!(!tail);
+    }
+
+    #[test]
+    fn datetime_rejects_out_of_range_parts() {
+        for t in [
+            "0000-01-01",
+            "2024-13-01",
+            "2024-02-30",
+            "2024-06-01T24:00:00",
+            "2024-06-01T10:00:00+24:00",
+            "2024-06-01T10:00",
+            "13/1/2024",
+            "1/1/24",
+            "2024-06-01X",
+            "2024-06-01T10:00:00.",
+        ] {
+            assert!(parse_datetime(t).is_err(), "{t}");
+        }
+        assert_eq!(
+            parse_datetime("6/1/2024").unwrap(),
+            DateLit::Day(NaiveDate::from_ymd_opt(2024, 6, 1).unwrap())
+        );
+    }
+
+    #[test]
+    fn integers_follow_the_number_rule() {
+        assert_eq!(parse_integer("+5"), Some(5));
+        assert_eq!(parse_integer("-0005"), Some(-5));
+        assert_eq!(parse_integer("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_integer("9223372036854775808"), None);
+        for t in ["", "+", "5.0", " 5", "1e3", "٣"] {
+            assert_eq!(parse_integer(t), None, "{t}");
+        }
+    }
+}
