@@ -2,6 +2,10 @@
 //! record type with the API's exact PascalCase names, its schema (SPEC §6),
 //! and its checked conversion from JSON.
 
+mod sample;
+
+pub use sample::sample;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
