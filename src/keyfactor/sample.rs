@@ -55,12 +55,38 @@ const DEFINITIONS: [(&str, &str, &[(&str, &str)]); 5] = [
     (
         "Enrollment",
         "Web Server Enrollment",
-        &[("Require Approval", "RequireApproval1"), ("Email Requester", "Email1"), ("Issue Certificate", "Issue1")],
+        &[
+            ("Require Approval", "RequireApproval1"),
+            ("Email Requester", "Email1"),
+            ("Issue Certificate", "Issue1"),
+        ],
     ),
-    ("Revocation", "Revocation Approval", &[("Require Approval", "RequireApproval1"), ("Revoke", "Revoke1")]),
-    ("CertificateEnteredCollection", "Expiring Collection Alert", &[("Notify Owner", "Email1")]),
-    ("CertificateLeftCollection", "Left Collection Audit", &[("Run PowerShell", "PowerShell1")]),
-    ("Enrollment", "Code Signing Enrollment", &[("Manager Approval", "RequireApproval1"), ("Issue Certificate", "Issue1")]),
+    (
+        "Revocation",
+        "Revocation Approval",
+        &[
+            ("Require Approval", "RequireApproval1"),
+            ("Revoke", "Revoke1"),
+        ],
+    ),
+    (
+        "CertificateEnteredCollection",
+        "Expiring Collection Alert",
+        &[("Notify Owner", "Email1")],
+    ),
+    (
+        "CertificateLeftCollection",
+        "Left Collection Audit",
+        &[("Run PowerShell", "PowerShell1")],
+    ),
+    (
+        "Enrollment",
+        "Code Signing Enrollment",
+        &[
+            ("Manager Approval", "RequireApproval1"),
+            ("Issue Certificate", "Issue1"),
+        ],
+    ),
 ];
 
 /// `count` workflow instances whose dates lie in the 60 days before `now`,
@@ -103,11 +129,17 @@ pub fn sample(count: usize, now: DateTime<Utc>, seed: u64) -> Vec<WorkflowInstan
             let user = *rng.pick(&USERS);
             let host = rng.below(40) + 1;
             let title = match workflow_type {
-                "Revocation" => format!("{user} is revoking the certificate for CN=appsrvr{host}.keyexample.com."),
-                "Enrollment" => format!("{user} is enrolling for a certificate with CN=appsrvr{host}.keyexample.com."),
+                "Revocation" => format!(
+                    "{user} is revoking the certificate for CN=appsrvr{host}.keyexample.com."
+                ),
+                "Enrollment" => format!(
+                    "{user} is enrolling for a certificate with CN=appsrvr{host}.keyexample.com."
+                ),
                 other => format!("Certificate CN=appsrvr{host}.keyexample.com triggered {other}."),
             };
-            let start = now - Duration::seconds(rng.below(60 * 86_400) as i64) - Duration::milliseconds(rng.below(1000) as i64);
+            let start = now
+                - Duration::seconds(rng.below(60 * 86_400) as i64)
+                - Duration::milliseconds(rng.below(1000) as i64);
             let modified = start + Duration::seconds(rng.below(3 * 86_400) as i64);
             let (step_name, step_unique) = *rng.pick(steps);
             let message = match status {

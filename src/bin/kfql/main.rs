@@ -155,14 +155,23 @@ fn read_query(source: &Source) -> Result<(Query, String), Failure> {
             let reader: Box<dyn Read> = if path.as_os_str() == "-" {
                 Box::new(io::stdin().lock())
             } else {
-                let file = std::fs::File::open(path)
-                    .map_err(|e| Failure::Data(format!("cannot read the query file {}: {e}", path.display())))?;
+                let file = std::fs::File::open(path).map_err(|e| {
+                    Failure::Data(format!(
+                        "cannot read the query file {}: {e}",
+                        path.display()
+                    ))
+                })?;
                 Box::new(file)
             };
             reader
                 .take(limit as u64 + 1)
                 .read_to_end(&mut buf)
-                .map_err(|e| Failure::Data(format!("cannot read the query file {}: {e}", path.display())))?;
+                .map_err(|e| {
+                    Failure::Data(format!(
+                        "cannot read the query file {}: {e}",
+                        path.display()
+                    ))
+                })?;
             if buf.len() > limit {
                 return Err(Failure::Query(Error::new(
                     kfql::ErrorKind::QueryTooLong,
@@ -192,17 +201,27 @@ fn os_bytes(s: &OsString) -> Vec<u8> {
 
 fn context(args: &ContextArgs) -> Result<Context, Error> {
     let bad = |what: &str, text: &str, expected: &str| {
-        Error::new(kfql::ErrorKind::InvalidValue, format!("{what} `{text}` is not {expected}"))
+        Error::new(
+            kfql::ErrorKind::InvalidValue,
+            format!("{what} `{text}` is not {expected}"),
+        )
     };
     let now = match &args.now {
         Some(text) => DateTime::parse_from_rfc3339(text)
-            .map_err(|_| bad("--now", text, "an RFC 3339 instant with an offset (2024-06-01T12:00:00Z)"))?
+            .map_err(|_| {
+                bad(
+                    "--now",
+                    text,
+                    "an RFC 3339 instant with an offset (2024-06-01T12:00:00Z)",
+                )
+            })?
             .with_timezone(&Utc),
         None => DateTime::<Utc>::from(std::time::SystemTime::now()),
     };
     let mut ctx = Context::new(now);
     if let Some(text) = &args.tz {
-        ctx = ctx.with_time_zone(parse_zone(text).ok_or_else(|| bad("--tz", text, "±hh:mm, Z or UTC"))?);
+        ctx = ctx
+            .with_time_zone(parse_zone(text).ok_or_else(|| bad("--tz", text, "±hh:mm, Z or UTC"))?);
     }
     if let Some(me) = &args.me {
         ctx = ctx.with_user(me.clone());
@@ -215,7 +234,9 @@ fn parse_zone(text: &str) -> Option<FixedOffset> {
         return FixedOffset::east_opt(0);
     }
     let b = text.as_bytes();
-    let [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] = b else { return None };
+    let [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] = b else {
+        return None;
+    };
     let digit = |c: &u8| c.is_ascii_digit().then(|| i32::from(c - b'0'));
     let (h, m) = (digit(h1)? * 10 + digit(h2)?, digit(m1)? * 10 + digit(m2)?);
     if h > 23 || m > 59 {
@@ -227,7 +248,9 @@ fn parse_zone(text: &str) -> Option<FixedOffset> {
 
 fn compile(source: &Source, ctx: &Context, schema: &Schema) -> Result<Filter, Failure> {
     let (query, text) = read_query(source)?;
-    query.compile(schema, ctx).map_err(|e| Failure::Query(e.with_input(&text)))
+    query
+        .compile(schema, ctx)
+        .map_err(|e| Failure::Query(e.with_input(&text)))
 }
 
 fn run_query(args: QueryArgs) -> Result<(), Failure> {
@@ -242,9 +265,15 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
     };
     let page = Page::parse(args.page.as_deref(), args.limit.as_deref())?;
     if args.data.as_deref().is_some_and(|p| p.as_os_str() == "-")
-        && args.source.query_file.as_deref().is_some_and(|p| p.as_os_str() == "-")
+        && args
+            .source
+            .query_file
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-")
     {
-        return Err(Failure::Data("--data - and --query-file - cannot both read standard input".into()));
+        return Err(Failure::Data(
+            "--data - and --query-file - cannot both read standard input".into(),
+        ));
     }
 
     let mut pager: Pager<WorkflowInstance> = Pager::new(schema.clone(), sort, page);
@@ -258,16 +287,20 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         }
     };
     match &args.data {
-        None => keyfactor::sample(1200, ctx.now(), 2026).into_iter().for_each(&mut each),
+        None => keyfactor::sample(1200, ctx.now(), 2026)
+            .into_iter()
+            .for_each(&mut each),
         Some(path) => {
             let name = path.display().to_string();
             let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
                 Box::new(io::stdin().lock())
             } else {
-                let file = std::fs::File::open(path).map_err(|e| Failure::Data(format!("cannot read {name}: {e}")))?;
+                let file = std::fs::File::open(path)
+                    .map_err(|e| Failure::Data(format!("cannot read {name}: {e}")))?;
                 Box::new(BufReader::with_capacity(1 << 16, file))
             };
-            kfql::read_records(reader, &mut each).map_err(|e| Failure::Data(format!("{name}: {}", e.message())))?;
+            kfql::read_records(reader, &mut each)
+                .map_err(|e| Failure::Data(format!("{name}: {}", e.message())))?;
         }
     }
 
@@ -276,7 +309,11 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         writeln!(out, "{count}")
     } else {
         let result = pager.finish();
-        let format = args.format.unwrap_or(if io::stdout().is_terminal() { Format::Table } else { Format::Json });
+        let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        });
         match format {
             Format::Json => output::json(&mut out, &result.records),
             Format::Jsonl => output::jsonl(&mut out, &result.records),
@@ -289,7 +326,9 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
 /// A closed pipe (`kfql query | head`) is not an error worth a message.
 fn finish(written: io::Result<()>) -> Result<(), Failure> {
     match written {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Failure::Data(format!("cannot write the output: {e}"))),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure::Data(format!("cannot write the output: {e}")))
+        }
         _ => Ok(()),
     }
 }
@@ -297,7 +336,9 @@ fn finish(written: io::Result<()>) -> Result<(), Failure> {
 fn run_check(args: CheckArgs) -> Result<(), Failure> {
     let ctx = context(&args.context)?;
     let (query, text) = read_query(&args.source)?;
-    query.compile(&keyfactor::schema(), &ctx).map_err(|e| Failure::Query(e.with_input(&text)))?;
+    query
+        .compile(&keyfactor::schema(), &ctx)
+        .map_err(|e| Failure::Query(e.with_input(&text)))?;
     finish(writeln!(io::stdout(), "{query}"))
 }
 

@@ -21,8 +21,15 @@ pub fn jsonl(out: &mut impl Write, records: &[WorkflowInstance]) -> io::Result<(
     Ok(())
 }
 
-const COLUMNS: [&str; 7] =
-    ["ReferenceId", "Status", "StartDate", "WorkflowType", "InitiatingUserName", "CurrentStepDisplayName", "Title"];
+const COLUMNS: [&str; 7] = [
+    "ReferenceId",
+    "Status",
+    "StartDate",
+    "WorkflowType",
+    "InitiatingUserName",
+    "CurrentStepDisplayName",
+    "Title",
+];
 
 /// Aligned columns for people, and a line with the page and the total.
 pub fn table(out: &mut impl Write, page: &PageResult<WorkflowInstance>) -> io::Result<()> {
@@ -32,7 +39,9 @@ pub fn table(out: &mut impl Write, page: &PageResult<WorkflowInstance>) -> io::R
         .map(|r| {
             let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
             // Show the effective values the query language sees.
-            v["WorkflowType"] = r.effective_workflow_type().map_or(Value::Null, |t| Value::String(t.into()));
+            v["WorkflowType"] = r
+                .effective_workflow_type()
+                .map_or(Value::Null, |t| Value::String(t.into()));
             COLUMNS.iter().map(|c| cell(&v[c])).collect()
         })
         .collect();
@@ -40,10 +49,21 @@ pub fn table(out: &mut impl Write, page: &PageResult<WorkflowInstance>) -> io::R
     write_rows(out, &header, &rows)?;
     let first = page.page.offset().saturating_add(1);
     if page.records.is_empty() {
-        writeln!(out, "no records on page {} ({} matches in all)", page.page.number(), page.total)
+        writeln!(
+            out,
+            "no records on page {} ({} matches in all)",
+            page.page.number(),
+            page.total
+        )
     } else {
         let last = first + page.records.len() as u64 - 1;
-        writeln!(out, "records {first}–{last} of {} matches (page {}, limit {})", page.total, page.page.number(), page.page.limit())
+        writeln!(
+            out,
+            "records {first}–{last} of {} matches (page {}, limit {})",
+            page.total,
+            page.page.number(),
+            page.page.limit()
+        )
     }
 }
 
@@ -54,8 +74,15 @@ fn cell(v: &Value) -> String {
         other => other.to_string(),
     };
     // Keep one record on one line, and long titles from drowning the rest.
-    let text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if text.chars().count() > 60 { format!("{}…", text.chars().take(59).collect::<String>()) } else { text }
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(59).collect::<String>())
+    } else {
+        text
+    }
 }
 
 fn write_rows(out: &mut impl Write, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
@@ -66,7 +93,11 @@ fn write_rows(out: &mut impl Write, header: &[String], rows: &[Vec<String>]) -> 
         }
     }
     for row in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
     }
     Ok(())
@@ -74,23 +105,43 @@ fn write_rows(out: &mut impl Write, header: &[String], rows: &[Vec<String>]) -> 
 
 /// The schema: each field, its type, its operators, queryable, sortable.
 pub fn fields(out: &mut impl Write, schema: &Schema) -> io::Result<()> {
-    let header: Vec<String> = ["Field", "Type", "Operators", "Queryable", "Sortable"].map(String::from).to_vec();
+    let header: Vec<String> = ["Field", "Type", "Operators", "Queryable", "Sortable"]
+        .map(String::from)
+        .to_vec();
     let rows: Vec<Vec<String>> = schema
         .fields()
         .iter()
         .map(|f| {
             let ops: Vec<&str> = f.ty().operators().iter().map(|o| o.as_str()).collect();
-            let key = if schema.key().is_some_and(|k| k.index() == f.index()) { " (key)" } else { "" };
-            let default = if schema.default_sort().is_some_and(|k| k.index() == f.index()) { " (default)" } else { "" };
+            let key = if schema.key().is_some_and(|k| k.index() == f.index()) {
+                " (key)"
+            } else {
+                ""
+            };
+            let default = if schema
+                .default_sort()
+                .is_some_and(|k| k.index() == f.index())
+            {
+                " (default)"
+            } else {
+                ""
+            };
             vec![
                 f.name().to_owned(),
                 f.ty().to_string(),
-                if ops.is_empty() { "-".into() } else { ops.join(" ") },
+                if ops.is_empty() {
+                    "-".into()
+                } else {
+                    ops.join(" ")
+                },
                 if f.queryable() { "yes" } else { "no" }.into(),
                 format!("{}{key}{default}", if f.sortable() { "yes" } else { "no" }),
             ]
         })
         .collect();
     write_rows(out, &header, &rows)?;
-    writeln!(out, "\nEvery field also takes -eq NULL (is null) and -ne NULL (is not null).")
+    writeln!(
+        out,
+        "\nEvery queryable field also takes -eq NULL (is null) and -ne NULL (is not null)."
+    )
 }
