@@ -154,7 +154,11 @@ impl fmt::Display for ErrorKind {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.description())]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+// Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     span: Option<Span>,
@@ -166,77 +170,77 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with a plain-words `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: message.into(),
             span: None,
             secondary: None,
             suggestion: None,
             input: None,
-        }
+        }))
     }
 
     /// Attach the span of the offending text.
     pub fn with_span(mut self, span: Span) -> Error {
-        self.span = Some(span);
+        self.0.span = Some(span);
         self
     }
 
     /// Attach a suggestion, shown after the message: `did you mean "StartDate"?`.
     pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Error {
-        self.suggestion = Some(suggestion.into());
+        self.0.suggestion = Some(suggestion.into());
         self
     }
 
     /// Attach a second, labelled span (`( opened here`).
     pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Error {
-        self.secondary = Some((span, label.into()));
+        self.0.secondary = Some((span, label.into()));
         self
     }
 
     /// Attach the query text, so that [`Error::render`] can draw it.
     pub fn with_input(mut self, input: &str) -> Error {
-        self.input = Some(input.to_owned());
+        self.0.input = Some(input.to_owned());
         self
     }
 
     /// What went wrong, stable and matchable.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The message without the suggestion.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The byte span of the offending text in the query, if the error is
     /// about the query text.
     pub fn span(&self) -> Option<Span> {
-        self.span
+        self.0.span
     }
 
     /// A second span with its label, such as where an unclosed `(` opened.
     pub fn secondary(&self) -> Option<(Span, &str)> {
-        self.secondary.as_ref().map(|(s, l)| (*s, l.as_str()))
+        self.0.secondary.as_ref().map(|(s, l)| (*s, l.as_str()))
     }
 
     /// The suggestion, if one exists: `did you mean "StartDate"?`.
     pub fn suggestion(&self) -> Option<&str> {
-        self.suggestion.as_deref()
+        self.0.suggestion.as_deref()
     }
 
     /// The query text this error refers to, when known.
     pub fn input(&self) -> Option<&str> {
-        self.input.as_deref()
+        self.0.input.as_deref()
     }
 
     /// The message followed by the suggestion: the JSON
     /// `error_description` and the [`Display`](fmt::Display) form.
     pub fn description(&self) -> String {
-        match &self.suggestion {
-            Some(s) => format!("{}; {}", self.message, s),
-            None => self.message.clone(),
+        match &self.0.suggestion {
+            Some(s) => format!("{}; {}", self.0.message, s),
+            None => self.0.message.clone(),
         }
     }
 
@@ -262,7 +266,7 @@ impl Error {
 impl serde::Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Error", 2)?;
-        st.serialize_field("error", self.kind.code())?;
+        st.serialize_field("error", self.0.kind.code())?;
         st.serialize_field("error_description", &self.description())?;
         st.end()
     }

@@ -168,7 +168,7 @@ pub(crate) enum TextOp {
 impl Filter {
     /// Whether `record` matches, exactly as SPEC §4 says.
     pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
-        self.root.eval(&self.schema.fields()[..], record)
+        self.root.eval(self.schema.fields(), record)
     }
 
     /// The schema the filter was compiled against.

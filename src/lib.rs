@@ -137,3 +137,8 @@ pub fn compile(text: &str, schema: &Schema, ctx: &Context) -> Result<Filter, Err
         .compile(schema, ctx)
         .map_err(|e| e.with_input(text))
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -50,8 +50,11 @@ const USERS: [&str; 8] = [
     r"CORP\admin",
 ];
 
+/// A step's display name and unique name.
+type Step = (&'static str, &'static str);
+
 /// (WorkflowType, definition display name, the steps it goes through).
-const DEFINITIONS: [(&str, &str, &[(&str, &str)]); 5] = [
+const DEFINITIONS: [(&str, &str, &[Step]); 5] = [
     (
         "Enrollment",
         "Web Server Enrollment",

@@ -257,11 +257,10 @@ impl fmt::Display for Expr {
             // OR inside AND needs parentheses for precedence; a chain
             // directly inside its own kind (never made by the parser) gets
             // them too so that the printed text keeps the tree's shape.
-            let paren = match (self, child) {
-                (_, Expr::Compare(_)) => false,
-                (Expr::Or(_), Expr::And(_)) => false,
-                _ => true,
-            };
+            let paren = !matches!(
+                (self, child),
+                (_, Expr::Compare(_)) | (Expr::Or(_), Expr::And(_))
+            );
             if paren {
                 write!(f, "({child})")?;
             } else {
