@@ -14,8 +14,10 @@ use crate::value::{self, Nanos, TokenError};
 use crate::{Context, Error, ErrorKind};
 
 /// Deserialized ASTs are not bound by a parser's limits; compiling and
-/// evaluating recurse, so their depth is bounded here.
-const MAX_DEPTH: usize = 1024;
+/// evaluating recurse, so their depth is bounded here as the parser's is:
+/// each parenthesis adds one level, and the comparisons sit one below the
+/// innermost group.
+const MAX_DEPTH: usize = crate::Limits::MAX_DEPTH + 1;
 
 impl Query {
     /// Check the query against `schema` and resolve it in `ctx`.
@@ -56,15 +58,22 @@ impl Compiler<'_> {
                 format!("the query nests deeper than {MAX_DEPTH} levels"),
             ));
         }
-        let all = |xs: &[Expr]| {
-            xs.iter()
-                .map(|x| self.expr(x, depth + 1))
-                .collect::<Result<Box<[Node]>, _>>()
+        // A plain loop rather than iterator adapters: in debug builds each
+        // adapter adds frames to every nesting level.
+        let (xs, and) = match e {
+            Expr::Compare(c) => return self.comparison(c),
+            Expr::And(xs) => (xs, true),
+            Expr::Or(xs) => (xs, false),
         };
-        Ok(match e {
-            Expr::And(xs) => Node::And(all(xs)?),
-            Expr::Or(xs) => Node::Or(all(xs)?),
-            Expr::Compare(c) => self.comparison(c)?,
+        let mut nodes = Vec::with_capacity(xs.len());
+        for x in xs {
+            nodes.push(self.expr(x, depth + 1)?);
+        }
+        let nodes = nodes.into_boxed_slice();
+        Ok(if and {
+            Node::And(nodes)
+        } else {
+            Node::Or(nodes)
         })
     }
 
@@ -97,6 +106,9 @@ impl Compiler<'_> {
         Ok(field)
     }
 
+    // Kept out of line: `expr` recurses once per nesting level, and this
+    // function's large frame must not be part of every level.
+    #[inline(never)]
     fn comparison(&self, c: &Comparison) -> Result<Node, Error> {
         let field = self.field(c)?;
         let slot = field.index();

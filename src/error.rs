@@ -152,9 +152,32 @@ impl fmt::Display for ErrorKind {
 /// assert_eq!(err.suggestion(), Some("did you mean `-eq`?"));
 /// assert!(err.render().ends_with(" ^^^^^^^\n"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.description())]
 pub struct Error(Box<Inner>);
+
+impl fmt::Debug for Error {
+    /// Like a derived `Debug`, but the query text is cut short: errors end
+    /// up in logs, and the text may be as long as the length limit.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let input = self.0.input.as_deref().map(|t| {
+            let short: String = t.chars().take(80).collect();
+            if short.len() < t.len() {
+                format!("{short}… ({} bytes)", t.len())
+            } else {
+                short
+            }
+        });
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("span", &self.0.span)
+            .field("secondary", &self.0.secondary)
+            .field("suggestion", &self.0.suggestion)
+            .field("input", &input)
+            .finish()
+    }
+}
 
 // Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,15 +16,26 @@
 pub struct Limits {
     /// Query length in UTF-8 bytes. Default 65,536 (64 KiB).
     pub max_bytes: usize,
-    /// Nesting depth of parentheses. Default 64. The AST is recursive, so
-    /// printing and dropping it use stack in proportion to this; 64 fits
-    /// easily in a 2 MiB thread stack.
+    /// Nesting depth of parentheses. Default 64, at most
+    /// [`Limits::MAX_DEPTH`] (a larger value acts as that cap). The AST is
+    /// recursive, so printing, comparing and dropping it use stack in
+    /// proportion to its depth; the cap keeps that within a 2 MiB thread
+    /// stack whatever the configuration.
     pub max_depth: usize,
     /// Number of comparisons. Default 1,024.
     pub max_comparisons: usize,
 }
 
 impl Limits {
+    /// The hard cap on [`max_depth`](Limits::max_depth): 1,024.
+    pub const MAX_DEPTH: usize = 1024;
+
+    /// The depth limit actually enforced: `max_depth`, capped at
+    /// [`Limits::MAX_DEPTH`].
+    pub fn depth(&self) -> usize {
+        self.max_depth.min(Limits::MAX_DEPTH)
+    }
+
     /// The defaults of SPEC §8: 64 KiB, depth 64, 1,024 comparisons.
     pub const DEFAULT: Limits = Limits {
         max_bytes: 64 * 1024,

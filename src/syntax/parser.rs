@@ -125,14 +125,14 @@ impl<'a> Driver<'a> {
             // primary := ws* ( "(" ws* or_expr ws* ")" | comparison )
             at = self.skip_ws(at);
             if self.input[at..].starts_with('(') {
-                if stack.len() + 1 > self.limits.max_depth {
+                if stack.len() + 1 > self.limits.depth() {
                     let span = Span::new(at, at + 1);
                     return Err(self.err(
                         ErrorKind::NestingTooDeep,
                         span,
                         format!(
                             "parentheses nest deeper than the limit of {}",
-                            self.limits.max_depth
+                            self.limits.depth()
                         ),
                     ));
                 }

@@ -1,0 +1,305 @@
+//! Limits and hostile input (SPEC §8): every limit at its value and one
+//! past it, inputs built to exhaust the stack or the clock, and malformed
+//! tokens, values and data. Nothing may panic or give a wrong answer.
+
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use kfql::keyfactor::{self, WorkflowInstance};
+use kfql::{Context, ErrorKind, Limits, Parser};
+
+const TWO_MIB: usize = 2 << 20;
+
+/// Runs `f` on a thread with a 2 MiB stack, as a small server worker has.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(TWO_MIB)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow")
+}
+
+fn ctx() -> Context {
+    Context::new(Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap())
+        .with_user(r"KEYEXAMPLE\jsmith")
+}
+
+/// `depth` nested groups alternating AND and OR, so none flattens away.
+fn nested(depth: usize) -> String {
+    let mut q = String::new();
+    for i in 0..depth {
+        q.push_str(if i % 2 == 0 {
+            "(ReferenceId -eq 1 AND "
+        } else {
+            "(ReferenceId -eq 2 OR "
+        });
+    }
+    q.push_str("Title -eq \"x\"");
+    q.push_str(&")".repeat(depth));
+    q
+}
+
+#[test]
+fn depth_at_the_limit_parses_and_one_past_names_the_limit() {
+    let parser = Parser::new();
+    assert!(parser.parse(&nested(64)).is_ok());
+    let err = parser.parse(&nested(65)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NestingTooDeep);
+    assert!(err.message().contains("64"), "{}", err.message());
+    let custom = Parser::new().limits(Limits {
+        max_depth: 3,
+        ..Limits::default()
+    });
+    assert!(custom.parse(&nested(3)).is_ok());
+    assert_eq!(
+        custom.parse(&nested(4)).unwrap_err().kind(),
+        ErrorKind::NestingTooDeep
+    );
+}
+
+#[test]
+fn a_million_open_parentheses_fail_fast_on_a_small_stack() {
+    let text = "(".repeat(1_000_000);
+    let err = on_small_stack(move || {
+        // Past the length limit by default ...
+        assert_eq!(
+            kfql::parse(&text).unwrap_err().kind(),
+            ErrorKind::QueryTooLong
+        );
+        // ... and past the depth limit when length is unbounded.
+        let parser = Parser::new().limits(Limits {
+            max_bytes: usize::MAX,
+            max_depth: usize::MAX,
+            ..Limits::default()
+        });
+        let started = Instant::now();
+        let err = parser.parse(&text).unwrap_err();
+        (err, started.elapsed())
+    });
+    let (err, elapsed) = err;
+    assert_eq!(err.kind(), ErrorKind::NestingTooDeep);
+    assert!(err.message().contains(&Limits::MAX_DEPTH.to_string()));
+    // Generous: the point is "not quadratic", which would take minutes.
+    assert!(elapsed.as_secs() < 5, "{elapsed:?}");
+}
+
+#[test]
+fn the_deepest_allowed_ast_prints_compares_compiles_and_drops_on_a_small_stack() {
+    on_small_stack(|| {
+        let unbounded = Limits {
+            max_bytes: usize::MAX,
+            max_depth: usize::MAX,
+            max_comparisons: usize::MAX,
+        };
+        let parser = Parser::new().limits(unbounded);
+        let text = nested(Limits::MAX_DEPTH);
+        let q = parser.parse(&text).expect("the cap itself parses");
+        let printed = q.to_string();
+        let again = parser.parse(&printed).expect("canonical form parses");
+        assert!(again == q);
+        let filter = q.compile(&keyfactor::schema(), &ctx()).expect("compiles");
+        let records = keyfactor::sample(10, ctx().now(), 1);
+        let _ = records.iter().filter(|r| filter.matches(*r)).count();
+        drop((q, again, filter));
+        assert_eq!(
+            parser
+                .parse(&nested(Limits::MAX_DEPTH + 1))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NestingTooDeep
+        );
+    });
+}
+
+#[test]
+fn length_limit_at_and_past_without_reading_a_huge_query() {
+    let limits = Limits {
+        max_bytes: 40,
+        ..Limits::default()
+    };
+    let parser = Parser::new().limits(limits);
+    let exact = format!("Title -eq \"{}\"", "x".repeat(40 - 12));
+    assert_eq!(exact.len(), 40);
+    assert!(parser.parse(&exact).is_ok());
+    let err = parser.parse(&format!("{exact} ")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::QueryTooLong);
+    assert!(err.message().contains("40 bytes"));
+
+    let huge = "x".repeat(100 << 20);
+    let started = Instant::now();
+    let err = kfql::parse(&huge).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::QueryTooLong);
+    assert!(
+        err.input().is_none(),
+        "a huge query is not copied into its error"
+    );
+    assert!(started.elapsed().as_millis() < 1000);
+}
+
+#[test]
+fn comparison_count_limit_at_and_past() {
+    let or_chain = |n: usize| {
+        (0..n)
+            .map(|i| format!("ReferenceId -eq {i}"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    assert!(kfql::parse(&or_chain(1024)).is_ok());
+    let err = kfql::parse(&or_chain(1025)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooManyComparisons);
+    assert!(err.message().contains("1024"));
+}
+
+#[test]
+fn a_thousand_clause_or_parses_compiles_and_evaluates() {
+    let text = (0..1000)
+        .map(|i| format!("ReferenceId -eq {}", 1000 + i * 7))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let q = kfql::parse(&text).expect("parses");
+    let kfql::Expr::Or(children) = q.expr.as_ref().expect("not empty") else {
+        panic!("one flat OR")
+    };
+    assert_eq!(children.len(), 1000);
+    let filter = q.compile(&keyfactor::schema(), &ctx()).expect("compiles");
+    let records = keyfactor::sample(2000, ctx().now(), 3);
+    let expected = records
+        .iter()
+        .filter(|r| r.reference_id >= 1000 && (r.reference_id - 1000) % 7 == 0)
+        .count();
+    assert_eq!(filter.count(&records), expected as u64);
+}
+
+#[test]
+fn malformed_tokens_values_and_text_are_clear_errors() {
+    let schema = keyfactor::schema();
+    let cases: &[(&str, ErrorKind)] = &[
+        (
+            "StartDate -ge \"%TODAY-99999999999%\"",
+            ErrorKind::InvalidToken,
+        ),
+        (
+            "StartDate -ge \"%TODAY-99999999999999999999999%\"",
+            ErrorKind::InvalidToken,
+        ),
+        ("StartDate -ge \"%TODAY+%\"", ErrorKind::InvalidToken),
+        ("StartDate -ge \"%TODAY-1x%\"", ErrorKind::InvalidToken),
+        ("StartDate -ge \"10000-01-01\"", ErrorKind::InvalidValue),
+        ("StartDate -ge \"0000-12-31\"", ErrorKind::InvalidValue),
+        ("StartDate -ge \"2024-02-30\"", ErrorKind::InvalidValue),
+        (
+            "ReferenceId -eq 9223372036854775808",
+            ErrorKind::InvalidValue,
+        ),
+        (
+            "ReferenceId -eq -9223372036854775809",
+            ErrorKind::InvalidValue,
+        ),
+        (
+            "Id -eq \"{00000000-0000-0000-0000-00000000000}\"",
+            ErrorKind::InvalidValue,
+        ),
+        (
+            "Id -eq \"{00000000000000000000000000000000\"",
+            ErrorKind::InvalidValue,
+        ),
+        (
+            "Id -eq \"0000000g-0000-0000-0000-000000000000\"",
+            ErrorKind::InvalidValue,
+        ),
+        (
+            "Id -eq \"0000000000000000000000000000000000\"",
+            ErrorKind::InvalidValue,
+        ),
+        ("Title -eq \"abc\\\"", ErrorKind::UnterminatedString),
+        ("Title -eq \"abc\\", ErrorKind::UnterminatedString),
+        ("Title -eq \"abc", ErrorKind::UnterminatedString),
+    ];
+    for (text, kind) in cases {
+        let err = kfql::compile(text, &schema, &ctx()).unwrap_err();
+        assert_eq!(err.kind(), *kind, "{text}: {err}");
+        let span = err.span().expect("a span");
+        assert!(
+            span.end <= text.len()
+                && text.is_char_boundary(span.start)
+                && text.is_char_boundary(span.end)
+        );
+        assert!(err.render().contains('^'));
+    }
+}
+
+#[test]
+fn nul_bytes_and_control_characters_are_ordinary_text() {
+    let q = kfql::parse("Title -eq \"a\0b\" AND Title -ne \u{1}").expect("parses");
+    assert_eq!(q.to_string(), "Title -eq \"a\0b\" AND Title -ne \"\u{1}\"");
+    let err = kfql::parse("Title -eq \"a\0b\" XOR").unwrap_err();
+    assert!(
+        !err.render().contains('\0'),
+        "control characters are not echoed raw"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_an_error_at_the_first_bad_byte() {
+    for (bytes, at) in [
+        (&b"Title -eq \"\xc3\""[..], 11),
+        (b"\xff", 0),
+        (b"Title -eq \"\xed\xa0\x80\"", 11),
+    ] {
+        let err = Parser::new().parse_bytes(bytes).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidUtf8);
+        assert_eq!(err.span().map(|s| s.start), Some(at));
+        let _ = err.render();
+    }
+}
+
+fn read(bytes: &[u8]) -> Result<Vec<WorkflowInstance>, kfql::Error> {
+    let mut out = Vec::new();
+    kfql::read_records(bytes, |r| out.push(r)).map(|_| out)
+}
+
+const GOOD: &str =
+    r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 1}"#;
+
+#[test]
+fn truncated_and_mistyped_data_names_the_place() {
+    let err = read(format!("[{GOOD}, {}", &GOOD[..30]).as_bytes()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRecord);
+    let err = read(format!("{GOOD}\n{}\n", GOOD.replace("1}", "\"1\"}")).as_bytes()).unwrap_err();
+    assert!(
+        err.message().contains("line 2") && err.message().contains("ReferenceId"),
+        "{err}"
+    );
+    let err =
+        read(format!("[{GOOD}, {}]", GOOD.replace("\"Failed\"", "3")).as_bytes()).unwrap_err();
+    assert!(
+        err.message().contains("record 1") && err.message().contains("Status"),
+        "{err}"
+    );
+    let err = read(format!("[{GOOD}] trailing").as_bytes()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRecord);
+    let err = read(b"\xff\xfe").unwrap_err();
+    assert!(err.message().contains("line 1"), "{err}");
+}
+
+#[test]
+fn a_single_hundred_megabyte_line_is_read_or_rejected_cleanly() {
+    let mut line = GOOD.replace("\"ReferenceId\": 1}", "\"ReferenceId\": 1, \"Title\": \"");
+    line.push_str(&"x".repeat(100 << 20));
+    line.push_str("\"}\n");
+    let records = read(line.as_bytes()).expect("one big but valid record");
+    assert_eq!(records[0].title.as_ref().map(String::len), Some(100 << 20));
+    let garbage = vec![b'{'; 100 << 20];
+    assert_eq!(read(&garbage).unwrap_err().kind(), ErrorKind::InvalidRecord);
+}
+
+#[test]
+fn duplicate_keys_in_a_record_keep_the_last_value() {
+    let dup = GOOD.replace(
+        "\"ReferenceId\": 1}",
+        "\"ReferenceId\": 1, \"ReferenceId\": 2}",
+    );
+    let records = read(dup.as_bytes()).expect("documented: last wins");
+    assert_eq!(records[0].reference_id, 2);
+}
