@@ -96,6 +96,7 @@ mod sort;
 pub mod syntax;
 mod text;
 mod value;
+pub mod venafi;
 
 pub use context::Context;
 pub use error::{Error, ErrorKind, Span};
