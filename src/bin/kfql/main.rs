@@ -1,8 +1,10 @@
 //! The `kfql` command: a thin shell over the library. It parses arguments,
 //! reads the query and the data, renders results and errors, and maps them
-//! to exit codes: 0 success, 2 for anything wrong in the query or the
-//! parameters, 1 for data (or a query file) that cannot be read.
+//! to exit codes: 0 success, 2 for anything wrong in the query, the
+//! parameters or a ticket request, 1 for data (or a query file) that cannot
+//! be read.
 
+mod kinds;
 mod output;
 
 use std::ffi::OsString;
@@ -12,11 +14,14 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Parser as _, Subcommand, ValueEnum};
-use kfql::keyfactor::{self, WorkflowInstance};
+use kfql::keyfactor::WorkflowInstance;
+use kfql::venafi::{CreateRequest, WorkflowTicket};
 use kfql::{Context, Error, Filter, Page, Pager, Parser, Query, Schema, Sort};
 
+use kinds::{Kind, SchemaName};
+
 /// Keyfactor-style query strings over workflow records: parse, check,
-/// filter, sort and page.
+/// filter, sort and page; create Venafi workflow tickets.
 #[derive(clap::Parser)]
 #[command(name = "kfql", version, about, max_term_width = 100)]
 struct Cli {
@@ -33,7 +38,38 @@ enum Command {
     /// Syntax only, any field names; print the canonical form.
     Parse(ParseArgs),
     /// The schema: each field, its type, its operators, queryable/sortable.
-    Fields,
+    Fields(FieldsArgs),
+    /// Venafi workflow tickets.
+    #[command(subcommand)]
+    Ticket(TicketCommand),
+}
+
+#[derive(Subcommand)]
+enum TicketCommand {
+    /// Validate a Ticket/Create request (JSON on standard input) and print
+    /// the new ticket record; a malformed request prints the HTTP-400 body
+    /// and exits 2.
+    Create(CreateArgs),
+}
+
+#[derive(Args)]
+struct SchemaArg {
+    /// Which records: Keyfactor workflow instances or Venafi workflow tickets.
+    #[arg(long, value_enum, value_name = "NAME", default_value_t)]
+    schema: SchemaName,
+}
+
+#[derive(Args)]
+struct FieldsArgs {
+    #[command(flatten)]
+    schema: SchemaArg,
+}
+
+#[derive(Args)]
+struct CreateArgs {
+    /// The current instant, for Created and Updated, RFC 3339 with an offset [default: the system clock].
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
 }
 
 #[derive(Args)]
@@ -62,10 +98,14 @@ struct ContextArgs {
 struct QueryArgs {
     #[command(flatten)]
     source: Source,
-    /// A JSON array or JSON Lines file of workflow instances (`-` for standard input).
+    #[command(flatten)]
+    schema: SchemaArg,
+    /// A JSON array or JSON Lines file of records (`-` for standard input)
+    /// [default: a built-in sample of workflow instances].
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
-    /// The sort field (SortField) [default: CurrentStepDisplayName].
+    /// The sort field (SortField) [default: CurrentStepDisplayName for
+    /// instances, Created for tickets].
     #[arg(long, value_name = "FIELD")]
     sort: Option<String>,
     /// Sort descending (SortAscending=1).
@@ -92,6 +132,8 @@ struct CheckArgs {
     #[command(flatten)]
     source: Source,
     #[command(flatten)]
+    schema: SchemaArg,
+    #[command(flatten)]
     context: ContextArgs,
 }
 
@@ -114,6 +156,10 @@ enum Failure {
     Query(Error),
     /// Data or a file: exit 1.
     Data(String),
+    /// A parameter that is not about the query text: exit 2.
+    Usage(String),
+    /// A rejected ticket request, already answered on standard output: exit 2.
+    Rejected,
 }
 
 impl From<Error> for Failure {
@@ -125,10 +171,14 @@ impl From<Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Query(args) => run_query(args),
+        Command::Query(args) => match args.schema.schema {
+            SchemaName::WorkflowInstances => run_query::<WorkflowInstance>(args),
+            SchemaName::WorkflowTickets => run_query::<WorkflowTicket>(args),
+        },
         Command::Check(args) => run_check(args),
         Command::Parse(args) => run_parse(args),
-        Command::Fields => run_fields(),
+        Command::Fields(args) => run_fields(args),
+        Command::Ticket(TicketCommand::Create(args)) => run_ticket_create(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -140,6 +190,11 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Rejected) => ExitCode::from(2),
     }
 }
 
@@ -199,14 +254,16 @@ fn os_bytes(s: &OsString) -> Vec<u8> {
     s.to_string_lossy().into_owned().into_bytes()
 }
 
-fn context(args: &ContextArgs) -> Result<Context, Error> {
-    let bad = |what: &str, text: &str, expected: &str| {
-        Error::new(
-            kfql::ErrorKind::InvalidValue,
-            format!("{what} `{text}` is not {expected}"),
-        )
-    };
-    let now = match &args.now {
+fn bad(what: &str, text: &str, expected: &str) -> Error {
+    Error::new(
+        kfql::ErrorKind::InvalidValue,
+        format!("{what} `{text}` is not {expected}"),
+    )
+}
+
+/// `--now`, or the system clock.
+fn now(text: Option<&str>) -> Result<DateTime<Utc>, Error> {
+    Ok(match text {
         Some(text) => DateTime::parse_from_rfc3339(text)
             .map_err(|_| {
                 bad(
@@ -217,8 +274,11 @@ fn context(args: &ContextArgs) -> Result<Context, Error> {
             })?
             .with_timezone(&Utc),
         None => DateTime::<Utc>::from(std::time::SystemTime::now()),
-    };
-    let mut ctx = Context::new(now);
+    })
+}
+
+fn context(args: &ContextArgs) -> Result<Context, Error> {
+    let mut ctx = Context::new(now(args.now.as_deref())?);
     if let Some(text) = &args.tz {
         ctx = ctx
             .with_time_zone(parse_zone(text).ok_or_else(|| bad("--tz", text, "±hh:mm, Z or UTC"))?);
@@ -253,10 +313,10 @@ fn compile(source: &Source, ctx: &Context, schema: &Schema) -> Result<Filter, Fa
         .map_err(|e| Failure::Query(e.with_input(&text)))
 }
 
-fn run_query(args: QueryArgs) -> Result<(), Failure> {
+fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
     // Everything about the query and the parameters is checked before a
     // byte of data is read: a bad query is exit 2 whatever the data holds.
-    let schema = keyfactor::schema();
+    let schema = T::schema();
     let ctx = context(&args.context)?;
     let filter = compile(&args.source, &ctx, &schema)?;
     let sort = match &args.sort {
@@ -276,9 +336,19 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         ));
     }
 
-    let mut pager: Pager<WorkflowInstance> = Pager::new(schema.clone(), sort, page);
+    let sample = match &args.data {
+        Some(_) => None,
+        None => Some(T::sample(&ctx).ok_or_else(|| {
+            Failure::Usage(format!(
+                "{} have no built-in sample: give --data PATH",
+                schema.name()
+            ))
+        })?),
+    };
+
+    let mut pager: Pager<T> = Pager::new(schema.clone(), sort, page);
     let mut count = 0u64;
-    let mut each = |record: WorkflowInstance| {
+    let mut each = |record: T| {
         if filter.matches(&record) {
             count += 1;
             if !args.count {
@@ -287,9 +357,7 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         }
     };
     match &args.data {
-        None => keyfactor::sample(1200, ctx.now(), 2026)
-            .into_iter()
-            .for_each(&mut each),
+        None => sample.into_iter().flatten().for_each(&mut each),
         Some(path) => {
             let name = path.display().to_string();
             let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
@@ -337,7 +405,7 @@ fn run_check(args: CheckArgs) -> Result<(), Failure> {
     let ctx = context(&args.context)?;
     let (query, text) = read_query(&args.source)?;
     query
-        .compile(&keyfactor::schema(), &ctx)
+        .compile(&args.schema.schema.schema(), &ctx)
         .map_err(|e| Failure::Query(e.with_input(&text)))?;
     finish(writeln!(io::stdout(), "{query}"))
 }
@@ -347,7 +415,31 @@ fn run_parse(args: ParseArgs) -> Result<(), Failure> {
     finish(writeln!(io::stdout(), "{query}"))
 }
 
-fn run_fields() -> Result<(), Failure> {
+fn run_fields(args: FieldsArgs) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
-    finish(output::fields(&mut out, &keyfactor::schema()))
+    finish(output::fields(&mut out, &args.schema.schema.schema()))
+}
+
+/// `kfql ticket create`: the request on standard input; the new ticket, or
+/// the HTTP-400 body, on standard output. Validation is the library's.
+fn run_ticket_create(args: CreateArgs) -> Result<(), Failure> {
+    let ctx = Context::new(now(args.now.as_deref())?);
+    let mut body = Vec::new();
+    io::stdin()
+        .lock()
+        .read_to_end(&mut body)
+        .map_err(|e| Failure::Data(format!("cannot read standard input: {e}")))?;
+    let mut out = io::stdout().lock();
+    let created = CreateRequest::parse(&body).and_then(|r| WorkflowTicket::create(&r, &ctx));
+    let written = match &created {
+        Ok(ticket) => serde_json::to_writer_pretty(&mut out, ticket),
+        Err(e) => serde_json::to_writer_pretty(&mut out, &e.body()),
+    };
+    finish(
+        written
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush()),
+    )?;
+    created.map(drop).map_err(|_| Failure::Rejected)
 }

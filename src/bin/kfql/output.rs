@@ -2,18 +2,20 @@
 
 use std::io::{self, Write};
 
-use kfql::keyfactor::WorkflowInstance;
 use kfql::{PageResult, Schema};
+use serde::Serialize;
 use serde_json::Value;
 
+use crate::kinds::Kind;
+
 /// The page as one JSON array of records in the API's shape.
-pub fn json(out: &mut impl Write, records: &[WorkflowInstance]) -> io::Result<()> {
+pub fn json<T: Serialize>(out: &mut impl Write, records: &[T]) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, records)?;
     writeln!(out)
 }
 
 /// One record per line.
-pub fn jsonl(out: &mut impl Write, records: &[WorkflowInstance]) -> io::Result<()> {
+pub fn jsonl<T: Serialize>(out: &mut impl Write, records: &[T]) -> io::Result<()> {
     for r in records {
         serde_json::to_writer(&mut *out, r)?;
         writeln!(out)?;
@@ -21,31 +23,17 @@ pub fn jsonl(out: &mut impl Write, records: &[WorkflowInstance]) -> io::Result<(
     Ok(())
 }
 
-const COLUMNS: [&str; 7] = [
-    "ReferenceId",
-    "Status",
-    "StartDate",
-    "WorkflowType",
-    "InitiatingUserName",
-    "CurrentStepDisplayName",
-    "Title",
-];
-
 /// Aligned columns for people, and a line with the page and the total.
-pub fn table(out: &mut impl Write, page: &PageResult<WorkflowInstance>) -> io::Result<()> {
+pub fn table<T: Kind>(out: &mut impl Write, page: &PageResult<T>) -> io::Result<()> {
     let rows: Vec<Vec<String>> = page
         .records
         .iter()
         .map(|r| {
-            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-            // Show the effective values the query language sees.
-            v["WorkflowType"] = r
-                .effective_workflow_type()
-                .map_or(Value::Null, |t| Value::String(t.into()));
-            COLUMNS.iter().map(|c| cell(&v[c])).collect()
+            let v = r.row();
+            T::COLUMNS.iter().map(|c| cell(&v[c])).collect()
         })
         .collect();
-    let header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    let header: Vec<String> = T::COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     write_rows(out, &header, &rows)?;
     let first = page.page.offset().saturating_add(1);
     if page.records.is_empty() {
@@ -71,6 +59,12 @@ fn cell(v: &Value) -> String {
     let text = match v {
         Value::Null => "NULL".to_owned(),
         Value::String(s) => s.clone(),
+        // A list (Approvers) shows its elements, comma-separated.
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     };
     // Keep one record on one line, and long titles from drowning the rest.
