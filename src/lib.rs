@@ -93,6 +93,8 @@ mod page;
 mod render;
 mod schema;
 mod sort;
+#[cfg(feature = "sql")]
+pub mod sql;
 pub mod syntax;
 mod text;
 mod value;

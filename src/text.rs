@@ -55,7 +55,7 @@ impl Needle {
         Needle { folded, ascii }
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "sql"))]
     pub(crate) fn as_str(&self) -> &str {
         &self.folded
     }

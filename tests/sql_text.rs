@@ -1,0 +1,435 @@
+//! The SQL kfql writes, as text: one snapshot per rule, the errors, the
+//! injection property over generated queries, and the limits a dialect
+//! documents (SQLite's LIKE pattern length, checked on a real SQLite).
+
+mod sql_support;
+
+use chrono::{TimeZone, Utc};
+use kfql::sql::{self, Dialect, Mapping, Param, Postgres, Sqlite, Statement};
+use kfql::{Context, ErrorKind, FieldType, Page, Schema, Sort, keyfactor};
+use proptest::prelude::*;
+use sql_support::safety;
+
+fn ctx() -> Context {
+    Context::new(Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap())
+        .with_user(r"KEYEXAMPLE\jsmith")
+}
+
+/// The condition and its parameters for `query` in `dialect`.
+fn cond(query: &str, dialect: &dyn Dialect) -> (String, Vec<Param>) {
+    let schema = keyfactor::schema();
+    let filter = kfql::compile(query, &schema, &ctx()).unwrap();
+    let stmt = Statement::new(
+        &filter,
+        &Sort::default_for(&schema),
+        Page::default(),
+        &sql_support::mapping(),
+        dialect,
+    )
+    .unwrap();
+    (
+        stmt.condition().to_owned(),
+        stmt.condition_params().to_vec(),
+    )
+}
+
+fn text(s: &str) -> Param {
+    Param::Text(s.to_owned())
+}
+
+#[test]
+fn strings_fold_trim_and_escape() {
+    assert_eq!(
+        cond(r#"Title -eq "Straße  ""#, &Sqlite),
+        (
+            r#"kfql_fold(rtrim("title", ' ')) COLLATE BINARY = ?1"#.into(),
+            vec![text("straße")]
+        )
+    );
+    assert_eq!(
+        cond(r#"Title -ne "ABC""#, &Postgres),
+        (
+            r#"lower(rtrim("title", ' ')) COLLATE "C" <> $1::text"#.into(),
+            vec![text("abc")]
+        )
+    );
+    // %, _ and the escape character are escaped; trailing spaces kept.
+    assert_eq!(
+        cond(r#"Title -contains "50%_\\x ""#, &Sqlite),
+        (
+            r#"kfql_fold("title") COLLATE BINARY LIKE ?1 ESCAPE '\'"#.into(),
+            vec![text(r"%50\%\_\\x %")]
+        )
+    );
+    assert_eq!(
+        cond(r#"Title -startswith "A""#, &Sqlite).1,
+        vec![text("a%")]
+    );
+    assert_eq!(cond(r#"Title -endswith "A""#, &Sqlite).1, vec![text("%a")]);
+    assert_eq!(
+        cond(r#"Title -notcontains "x""#, &Postgres).0,
+        r#"lower("title") COLLATE "C" NOT LIKE $1::text ESCAPE E'\\'"#
+    );
+    // %ME% is expanded before it becomes a parameter.
+    assert_eq!(
+        cond("InitiatingUserName -eq %ME%", &Sqlite).1,
+        vec![text(r"keyexample\jsmith")]
+    );
+}
+
+#[test]
+fn nulls_and_fallbacks() {
+    assert_eq!(cond("Title -eq NULL", &Sqlite).0, r#""title" IS NULL"#);
+    assert_eq!(cond("Title -ne NULL", &Sqlite).0, r#""title" IS NOT NULL"#);
+    assert_eq!(
+        cond("WorkflowType -eq NULL", &Postgres).0,
+        r#"COALESCE("workflow_type", "definition_workflow_type") IS NULL"#
+    );
+    // A value with U+0000 matches no stored text.
+    assert_eq!(
+        cond("Title -eq \"a\u{0}\"", &Sqlite),
+        ("1 = 0".into(), vec![])
+    );
+    assert_eq!(
+        cond("Title -notcontains \"\u{0}\"", &Sqlite),
+        (r#""title" IS NOT NULL"#.into(), vec![])
+    );
+    assert_eq!(cond("", &Sqlite), ("1 = 1".into(), vec![]));
+}
+
+#[test]
+fn day_ranges_become_parameters() {
+    assert_eq!(
+        cond(r#"StartDate -eq "2024-06-01""#, &Sqlite),
+        (
+            r#"("start_date" COLLATE BINARY >= ?1 AND "start_date" COLLATE BINARY < ?2)"#.into(),
+            vec![
+                text("2024-06-01T00:00:00.000000000Z"),
+                text("2024-06-02T00:00:00.000000000Z")
+            ]
+        )
+    );
+    assert_eq!(
+        cond(r#"StartDate -ne "%TODAY-1%""#, &Postgres),
+        (
+            r#"NOT ("start_date" COLLATE "C" >= $1::text AND "start_date" COLLATE "C" < $2::text)"#
+                .into(),
+            vec![
+                text("2024-05-31T00:00:00.000000000Z"),
+                text("2024-06-01T00:00:00.000000000Z")
+            ]
+        )
+    );
+    assert_eq!(
+        cond(r#"LastModified -gt "2024-06-01T10:00:00.5+02:00""#, &Sqlite).1,
+        vec![text("2024-06-01T08:00:00.500000001Z")]
+    );
+    // Bounds past what a column holds are dropped, exactly.
+    assert_eq!(
+        cond(r#"StartDate -ge "0001-01-01""#, &Sqlite).0,
+        r#""start_date" IS NOT NULL"#
+    );
+    assert_eq!(cond(r#"StartDate -gt "9999-12-31""#, &Sqlite).0, "1 = 0");
+    assert_eq!(
+        cond(r#"StartDate -lt "9999-12-31""#, &Sqlite).1,
+        vec![text("9999-12-31T00:00:00.000000000Z")]
+    );
+    // Between two nanoseconds: -eq matches nothing, -ne every value.
+    assert_eq!(
+        cond(
+            r#"StartDate -eq "2024-06-01T00:00:00.0000000001Z""#,
+            &Sqlite
+        )
+        .0,
+        "1 = 0"
+    );
+}
+
+#[test]
+fn integers_guids_and_enums_as_stored() {
+    assert_eq!(
+        cond("ReferenceId -le 5", &Sqlite),
+        (r#"("reference_id" < ?1)"#.into(), vec![Param::Int(6)])
+    );
+    assert_eq!(
+        cond("ReferenceId -le 9223372036854775807", &Sqlite).0,
+        r#""reference_id" IS NOT NULL"#
+    );
+    assert_eq!(
+        cond("ReferenceId -gt 9223372036854775807", &Sqlite).0,
+        "1 = 0"
+    );
+    assert_eq!(
+        cond("ReferenceId -ne -9223372036854775808", &Postgres),
+        (
+            r#"NOT ("reference_id" < $1::bigint)"#.into(),
+            vec![Param::Int(i64::MIN + 1)]
+        )
+    );
+    assert_eq!(
+        cond("Id -eq {0F1E2D3C4B5A69788796A5B4C3D2E1F0}", &Postgres),
+        (
+            r#""id" = $1::text"#.into(),
+            vec![text("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")]
+        )
+    );
+    assert_eq!(
+        cond(r#"Status -ne "failed  ""#, &Sqlite),
+        (r#""status" <> ?1"#.into(), vec![text("Failed")])
+    );
+    assert_eq!(
+        cond(
+            r#"Status -eq Failed OR (Title -eq a AND Title -eq b)"#,
+            &Sqlite
+        )
+        .0,
+        r#"("status" = ?1 OR (kfql_fold(rtrim("title", ' ')) COLLATE BINARY = ?2 AND kfql_fold(rtrim("title", ' ')) COLLATE BINARY = ?3))"#
+    );
+}
+
+#[test]
+fn order_by_places_nulls_and_breaks_ties() {
+    let schema = keyfactor::schema();
+    let filter = kfql::compile("", &schema, &ctx()).unwrap();
+    let m = sql_support::mapping();
+    let order = |name: &str, desc: bool, d: &dyn Dialect| {
+        let sort = Sort::new(&schema, name, desc).unwrap();
+        let stmt = Statement::new(&filter, &sort, Page::default(), &m, d).unwrap();
+        (stmt.order_by().to_owned(), stmt.params().to_vec())
+    };
+    assert_eq!(
+        order("Title", false, &Sqlite).0,
+        r#"kfql_fold(rtrim("title", ' ')) COLLATE BINARY ASC NULLS FIRST, "reference_id" ASC NULLS FIRST, "seq" ASC"#
+    );
+    assert_eq!(
+        order("Id", true, &Postgres).0,
+        r#""id" COLLATE "C" DESC NULLS LAST, "reference_id" ASC NULLS FIRST, "seq" ASC"#
+    );
+    // Enum names rank by folded text; the names are parameters too.
+    let (o, p) = order("Status", false, &Sqlite);
+    assert_eq!(
+        o,
+        r#"CASE "status" WHEN ?1 THEN 0 WHEN ?2 THEN 1 WHEN ?3 THEN 2 WHEN ?4 THEN 3 WHEN ?5 THEN 4 WHEN ?6 THEN 5 END ASC NULLS FIRST, "reference_id" ASC NULLS FIRST, "seq" ASC"#
+    );
+    assert_eq!(p[0], text("CanceledForRestart"));
+    // No input-order column: the key is the last tie-break.
+    let plain = Mapping::new(&schema, "wi");
+    let sort = Sort::new(&schema, "ReferenceId", true).unwrap();
+    let stmt = Statement::new(&filter, &sort, Page::default(), &plain, &Sqlite).unwrap();
+    assert_eq!(
+        stmt.order_by(),
+        r#""reference_id" DESC NULLS LAST, "reference_id" ASC NULLS FIRST"#
+    );
+}
+
+#[test]
+fn limit_and_offset_never_overflow() {
+    let schema = keyfactor::schema();
+    let filter = kfql::compile("", &schema, &ctx()).unwrap();
+    let max = i64::MAX as u64;
+    for (n, l, offset) in [
+        (1, 50, 0),
+        (3, 7, 14),
+        (2, max, i64::MAX),
+        (max, max, i64::MAX),
+        (max, 1, i64::MAX - 1),
+    ] {
+        let page = Page::new(n, l).unwrap();
+        let stmt = Statement::new(
+            &filter,
+            &Sort::default_for(&schema),
+            page,
+            &sql_support::mapping(),
+            &Sqlite,
+        )
+        .unwrap();
+        assert_eq!(stmt.limit_offset(), "LIMIT ?1 OFFSET ?2");
+        assert_eq!(stmt.params(), [Param::Int(l as i64), Param::Int(offset)]);
+        assert!(stmt.select("*").ends_with("LIMIT ?1 OFFSET ?2"));
+    }
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let schema = keyfactor::schema();
+    let filter = kfql::compile("Title -eq x", &schema, &ctx()).unwrap();
+    let sort = Sort::default_for(&schema);
+    // A mapping for another schema.
+    let other = Schema::builder("certs")
+        .field("Title", FieldType::String)
+        .build()
+        .unwrap();
+    let err = Statement::new(
+        &filter,
+        &sort,
+        Page::default(),
+        &Mapping::new(&other, "c"),
+        &Sqlite,
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSchema);
+    assert!(
+        err.message().contains("compiled for workflow instances"),
+        "{err}"
+    );
+    // Unknown fields and paths in a mapping; objects cannot be mapped.
+    let err = Mapping::new(&schema, "t")
+        .column("Definition.Nope", "x")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSchema);
+    assert!(
+        Mapping::new(&schema, "t")
+            .column("Definition", "x")
+            .is_err()
+    );
+    // String lists have no SQL form yet.
+    let tickets = Schema::builder("tickets")
+        .field("Approvers", FieldType::StringList)
+        .build()
+        .unwrap();
+    let f = kfql::compile(r#"Approvers -eq "x""#, &tickets, &ctx()).unwrap();
+    let err = Statement::new(
+        &f,
+        &Sort::default_for(&tickets),
+        Page::default(),
+        &Mapping::new(&tickets, "t"),
+        &Sqlite,
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.message().contains("string list"), "{err}");
+    // Storing what SQL cannot hold.
+    let title = schema.field("Title").unwrap();
+    let err = sql::stored(title, kfql::FieldValue::Str("a\u{0}")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRecord);
+    let start = schema.field("StartDate").unwrap();
+    let year_0 = chrono::NaiveDate::from_ymd_opt(0, 12, 31)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    assert!(sql::stored(start, kfql::FieldValue::DateTime(year_0)).is_err());
+}
+
+#[test]
+fn identifiers_are_quoted() {
+    let schema = keyfactor::schema();
+    let m = Mapping::new(&schema, "my schema.wi")
+        .column("Title", r#"ti"tle"#)
+        .unwrap();
+    let filter = kfql::compile("Title -eq x", &schema, &ctx()).unwrap();
+    let stmt = Statement::new(
+        &filter,
+        &Sort::default_for(&schema),
+        Page::default(),
+        &m,
+        &Postgres,
+    )
+    .unwrap();
+    assert!(
+        stmt.count().starts_with(
+            r#"SELECT count(*) FROM "my schema"."wi" WHERE lower(rtrim("ti""tle", ' '))"#
+        ),
+        "{}",
+        stmt.count()
+    );
+}
+
+/// SQLite refuses LIKE patterns past 50,000 bytes: an error, never a
+/// wrong answer (the documented limit of the SQLite dialect).
+#[test]
+fn sqlite_like_pattern_limit_is_an_error() {
+    let records = keyfactor::sample(3, ctx().now(), 1);
+    let conn = sql_support::sqlite_with(&records);
+    let schema = keyfactor::schema();
+    let run = |needle: &str| {
+        let filter = kfql::compile(
+            &format!("Title -contains {}", kfql::quote(needle)),
+            &schema,
+            &ctx(),
+        )
+        .unwrap();
+        let stmt = Statement::new(
+            &filter,
+            &Sort::default_for(&schema),
+            Page::default(),
+            &sql_support::mapping(),
+            &Sqlite,
+        )
+        .unwrap();
+        let params: Vec<_> = stmt
+            .condition_params()
+            .iter()
+            .map(|p| sql_support::sqlite_value(Some(p)))
+            .collect();
+        conn.query_row(&stmt.count(), rusqlite::params_from_iter(params), |r| {
+            r.get::<_, i64>(0)
+        })
+    };
+    assert_eq!(run(&"a".repeat(49_990)).unwrap(), 0);
+    let err = run(&"a".repeat(50_001)).unwrap_err();
+    assert!(err.to_string().contains("too complex"), "{err}");
+}
+
+/// A small generator of queries with hostile values: quotes, comments,
+/// semicolons, placeholders, keywords, non-ASCII.
+fn hostile_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-z'\";\\-\\\\%_?$:(){}*/ ]{0,20}",
+        Just("'; DROP TABLE wi; --".to_owned()),
+        Just("$1::text".to_owned()),
+        Just("?1 OR 1=1".to_owned()),
+        Just("\" OR \"\"=\"".to_owned()),
+    ]
+}
+
+fn comparison() -> impl Strategy<Value = String> {
+    let fields = prop::sample::select(vec![
+        "Id",
+        "Status",
+        "Title",
+        "LastModified",
+        "StartDate",
+        "ReferenceId",
+        "DefinitionId",
+        "InitiatingUserName",
+        "WorkflowType",
+    ]);
+    let ops = prop::sample::select(vec![
+        "-eq",
+        "-ne",
+        "-contains",
+        "-notcontains",
+        "-startswith",
+        "-endswith",
+        "-lt",
+        "-le",
+        "-gt",
+        "-ge",
+    ]);
+    (fields, ops, hostile_value()).prop_map(|(f, o, v)| format!("{f} {o} {}", kfql::quote(&v)))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever the values, the SQL holds only kfql's vocabulary and the
+    /// mapping's identifiers, in both dialects.
+    #[test]
+    fn no_value_reaches_the_sql_text(parts in prop::collection::vec(comparison(), 1..5), sort_desc: bool) {
+        let query = parts.join(" OR ");
+        let schema = keyfactor::schema();
+        let mapping = sql_support::mapping();
+        if let Ok(filter) = kfql::compile(&query, &schema, &ctx()) {
+            let sort = Sort::new(&schema, "Status", sort_desc).unwrap();
+            for d in [&Sqlite as &dyn Dialect, &Postgres] {
+                let stmt = Statement::new(&filter, &sort, Page::default(), &mapping, d).unwrap();
+                let ids = safety::identifiers(&mapping, d);
+                for sql in [stmt.select("*"), stmt.count()] {
+                    prop_assert!(safety::check(&sql, &ids).is_ok(), "{:?} in {}", safety::check(&sql, &ids), sql);
+                }
+            }
+        }
+    }
+}
