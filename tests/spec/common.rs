@@ -9,6 +9,9 @@ use kfql::keyfactor::{self, WorkflowInstance};
 use kfql::{Comparison, Context, Error, ErrorKind, Expr, FromJson, Op, Query, Schema, Span, Value};
 use serde_json::json;
 
+/// No record matched.
+pub const NONE: [i64; 0] = [];
+
 /// 2024-06-01T12:00:00Z, UTC, no user: the context most tests use.
 pub fn ctx() -> Context {
     Context::new(utc(2024, 6, 1, 12, 0, 0))
@@ -18,8 +21,9 @@ pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
 }
 
-pub fn zone(hours: i32, minutes: i32) -> FixedOffset {
-    FixedOffset::east_opt(hours * 3600 + hours.signum() * minutes * 60).unwrap()
+/// A fixed offset `minutes` east of UTC.
+pub fn zone(minutes: i32) -> FixedOffset {
+    FixedOffset::east_opt(minutes * 60).unwrap()
 }
 
 /// Checks what must hold for every error about `query`.
@@ -41,7 +45,10 @@ pub fn check_error(query: &str, err: &Error) {
 /// The invariants that hold for raw bytes too (`Parser::parse_bytes`).
 pub fn check_error_in(query: &[u8], err: &Error) {
     if let Some(Span { start, end }) = err.span() {
-        assert!(start <= end && end <= query.len(), "span {start}..{end} of {query:?}");
+        assert!(
+            start <= end && end <= query.len(),
+            "span {start}..{end} of {query:?}"
+        );
     }
     assert!(!err.message().is_empty());
     let description = err.description();
@@ -50,7 +57,10 @@ pub fn check_error_in(query: &[u8], err: &Error) {
     }
     assert_eq!(err.to_string(), description);
     let rendered = err.render();
-    assert!(rendered.starts_with(&format!("error: {description}\n")), "{rendered}");
+    assert!(
+        rendered.starts_with(&format!("error: {description}\n")),
+        "{rendered}"
+    );
     if err.input().is_some() && err.span().is_some() {
         assert!(rendered.contains('^'), "{rendered}");
     }
@@ -117,8 +127,9 @@ pub fn compile_ok(query: &str, ctx: &Context) -> kfql::Filter {
 /// A workflow instance with `Id`, `Status` and `ReferenceId` filled in
 /// (unless `extra` gives them) and `extra`'s keys on top.
 pub fn rec(reference_id: i64, extra: serde_json::Value) -> serde_json::Value {
+    let hex = format!("{:016x}", reference_id as u64);
     let mut base = json!({
-        "Id": format!("00000000-0000-0000-0000-{reference_id:012}"),
+        "Id": format!("00000000-0000-0000-{}-{}", &hex[..4], &hex[4..]),
         "Status": "Running",
         "ReferenceId": reference_id,
     });
