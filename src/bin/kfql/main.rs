@@ -421,7 +421,8 @@ fn run_fields(args: FieldsArgs) -> Result<(), Failure> {
 }
 
 /// `kfql ticket create`: the request on standard input; the new ticket, or
-/// the HTTP-400 body, on standard output. Validation is the library's.
+/// the HTTP-400 body, on one line of standard output. Validation is the
+/// library's.
 fn run_ticket_create(args: CreateArgs) -> Result<(), Failure> {
     let ctx = Context::new(now(args.now.as_deref())?);
     let mut body = Vec::new();
@@ -431,9 +432,11 @@ fn run_ticket_create(args: CreateArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Data(format!("cannot read standard input: {e}")))?;
     let mut out = io::stdout().lock();
     let created = CreateRequest::parse(&body).and_then(|r| WorkflowTicket::create(&r, &ctx));
+    // One line, so that appending tickets to a file makes JSON Lines that
+    // `kfql query --schema workflow-tickets --data` reads.
     let written = match &created {
-        Ok(ticket) => serde_json::to_writer_pretty(&mut out, ticket),
-        Err(e) => serde_json::to_writer_pretty(&mut out, &e.body()),
+        Ok(ticket) => serde_json::to_writer(&mut out, ticket),
+        Err(e) => serde_json::to_writer(&mut out, &e.body()),
     };
     finish(
         written
