@@ -553,3 +553,70 @@ fn postgres_matches_memory() {
     let (compared, diffs) = differential(&sql::Postgres, &mut g, &records, 1500, &mut engine);
     report("PostgreSQL", compared, &diffs);
 }
+
+/// Where PostgreSQL's lower() differs from Rust's str::to_lowercase, as
+/// the Postgres dialect documents: a final sigma and a dotted capital I.
+/// The SQLite dialect, folding with kfql_fold, agrees with memory on both.
+#[test]
+fn postgres_lower_differs_where_documented() {
+    let Some(server) = pg::server_or_skip("postgres_lower_differs_where_documented") else {
+        return;
+    };
+    let mut client = server.connect().unwrap_or_else(|e| panic!("{e}"));
+    let mut lower = |s: &str| -> String {
+        client
+            .query_one("SELECT lower($1::text)", &[&s])
+            .map(|r| r.get(0))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(sql::fold("ΟΔΟΣ"), "οδος");
+    assert_eq!(lower("ΟΔΟΣ"), "οδοσ");
+    assert_eq!(sql::fold("İ"), "i\u{307}");
+    assert_eq!(lower("İ"), "i");
+    // Elsewhere they agree: a sigma inside a word, Latin, Cyrillic, Kelvin.
+    for s in ["ΣΑ", "Straße ẞ", "ÀÉÎ", "ПРИВЕТ", "\u{212A}"] {
+        assert_eq!(lower(s), sql::fold(s), "{s}");
+    }
+
+    // The same difference, seen through a query: memory and SQLite match
+    // the record, PostgreSQL does not.
+    let schema = keyfactor::schema();
+    let mut records = keyfactor::sample(1, now(), 3);
+    records[0].title = Some("ΟΔΟΣ".to_owned());
+    let filter = kfql::compile(r#"Title -eq "οδος""#, &schema, &Context::new(now()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sort = Sort::default_for(&schema);
+    assert_eq!(filter.count(&records), 1);
+    let mapping = sql_support::mapping();
+    let count = |d: &dyn Dialect| {
+        sql::Statement::new(&filter, &sort, Page::default(), &mapping, d)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let stmt = count(&sql::Sqlite);
+    let conn = sqlite_with(&records);
+    let params: Vec<_> = stmt
+        .condition_params()
+        .iter()
+        .map(|p| sqlite_value(Some(p)))
+        .collect();
+    let n: i64 = conn
+        .query_row(&stmt.count(), rusqlite::params_from_iter(params), |r| {
+            r.get(0)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(n, 1, "SQLite with kfql_fold");
+    pg_load(&mut client, &records);
+    let stmt = count(&sql::Postgres);
+    let params: Vec<_> = stmt
+        .condition_params()
+        .iter()
+        .map(|p| pg_value(Some(p), None))
+        .collect();
+    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+        params.iter().map(|b| b.as_ref()).collect();
+    let n: i64 = client
+        .query_one(&stmt.count(), &refs)
+        .map(|r| r.get(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(n, 0, "PostgreSQL's lower() keeps the final σ");
+}

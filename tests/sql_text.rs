@@ -312,6 +312,27 @@ fn errors_name_the_problem() {
 }
 
 #[test]
+fn default_columns_are_snake_case() {
+    let schema = Schema::builder("x")
+        .field("StartDate", FieldType::DateTime)
+        .field("Id", FieldType::Guid)
+        .field("CurrentStepID", FieldType::Guid)
+        .field("Value2Name", FieldType::String)
+        .field("Meta", FieldType::Object)
+        .build()
+        .unwrap();
+    let m = Mapping::new(&schema, "t");
+    assert_eq!(m.column_of("startdate"), Some("start_date"));
+    assert_eq!(m.column_of("Id"), Some("id"));
+    assert_eq!(m.column_of("CurrentStepID"), Some("current_step_id"));
+    assert_eq!(m.column_of("Value2Name"), Some("value2_name"));
+    assert_eq!(m.column_of("Meta"), None);
+    let m = Mapping::new(&keyfactor::schema(), "t");
+    assert_eq!(m.column_of("WorkflowType"), Some("workflow_type"));
+    assert_eq!(m.columns().len(), 13);
+}
+
+#[test]
 fn identifiers_are_quoted() {
     let schema = keyfactor::schema();
     let m = Mapping::new(&schema, "my schema.wi")

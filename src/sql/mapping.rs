@@ -230,20 +230,3 @@ impl Mapping {
         )
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::snake_case;
-
-    #[test]
-    fn snake_case_splits_words_and_paths() {
-        assert_eq!(snake_case("StartDate"), "start_date");
-        assert_eq!(snake_case("Id"), "id");
-        assert_eq!(
-            snake_case("Definition.WorkflowType"),
-            "definition_workflow_type"
-        );
-        assert_eq!(snake_case("CurrentStepID"), "current_step_id");
-        assert_eq!(snake_case("Value2Name"), "value2_name");
-    }
-}
