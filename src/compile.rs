@@ -78,29 +78,37 @@ impl Compiler<'_> {
     }
 
     fn field(&self, c: &Comparison) -> Result<&Field, Error> {
-        let at = |e: Error| e.with_span(c.field_span);
+        // SPEC §6: using a field a query cannot use is an error that lists
+        // the ones it can; a close match or the field's hint is the suggestion.
+        let queryable = self.schema.queryable_names().join(", ");
         let Some(field) = self.schema.field(&c.field) else {
-            let err = at(Error::new(
+            let err = Error::new(
                 ErrorKind::UnknownField,
-                format!("`{}` is not a field of {}", c.field, self.schema.name()),
-            ));
+                format!(
+                    "`{}` is not a field of {}; the fields a query can use are {queryable}",
+                    c.field,
+                    self.schema.name()
+                ),
+            )
+            .with_span(c.field_span);
             let names = self.schema.queryable_names();
             return Err(match closest(&c.field, names.iter().copied()) {
                 Some(s) => err.with_suggestion(format!("did you mean `{s}`?")),
-                None => err.with_suggestion(format!("the fields are {}", names.join(", "))),
+                None => err,
             });
         };
         if !field.queryable() {
-            let err = at(Error::new(
+            let err = Error::new(
                 ErrorKind::FieldNotQueryable,
-                format!("`{}` cannot be used in a query", field.name()),
-            ));
+                format!(
+                    "`{}` cannot be used in a query; the fields a query can use are {queryable}",
+                    field.name()
+                ),
+            )
+            .with_span(c.field_span);
             return Err(match field.hint() {
                 Some(h) => err.with_suggestion(h.to_owned()),
-                None => err.with_suggestion(format!(
-                    "the fields that can are {}",
-                    self.schema.queryable_names().join(", ")
-                )),
+                None => err,
             });
         }
         Ok(field)
@@ -128,13 +136,18 @@ impl Compiler<'_> {
         let allowed = field.ty().operators();
         if !allowed.contains(&c.op) {
             let names: Vec<&str> = allowed.iter().map(|o| o.as_str()).collect();
+            let ty = field.ty().name();
+            let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             return Err(Error::new(
                 ErrorKind::OperatorNotAllowed,
                 format!(
-                    "{} does not apply to `{}`, a {} field",
+                    "{} does not apply to `{}`, {article} {ty} field",
                     c.op,
                     field.name(),
-                    field.ty().name()
                 ),
             )
             .with_span(c.op_span)

@@ -61,7 +61,8 @@ fn line_of(input: &str, at: usize) -> (usize, usize, &str) {
     let start = input[..at].rfind('\n').map_or(0, |i| i + 1);
     let end = input[at..].find('\n').map_or(input.len(), |i| at + i);
     let number = input[..start].matches('\n').count() + 1;
-    (number, start, input[start..end].trim_end_matches('\r'))
+    let line = &input[start..end];
+    (number, start, line.strip_suffix('\r').unwrap_or(line))
 }
 
 fn visible(line: &str) -> String {
@@ -79,7 +80,9 @@ fn visible(line: &str) -> String {
 /// Padding to the span's first column, then one mark per character of the
 /// span on this line (at least one, so an empty span at the end shows).
 fn carets(line: &str, line_start: usize, span: Span, mark: char) -> String {
-    let from = span.start - line_start;
+    // The span may start past the shown text (inside a dropped `\r`, or at
+    // the very end): the caret then goes right after the line.
+    let from = (span.start - line_start).min(line.len());
     let to = (span.end - line_start).min(line.len()).max(from);
     let mut out: String = line[..from]
         .chars()
@@ -112,6 +115,17 @@ mod tests {
     fn spans_on_later_lines_show_that_line() {
         let r = err("A -eq 1\nAND B", Span::new(12, 13)).render();
         assert!(r.contains("2 | AND B\n  |     ^\n"), "{r}");
+    }
+
+    #[test]
+    fn fuzz_parse_crash_339e2bd0_span_inside_trailing_carriage_returns() {
+        let input = "\tA\n\r\r\r\r\r\r\r";
+        let r = err(input, Span::at(input.len())).render();
+        // One `\r` belongs to the line break; the other six are shown.
+        let expected = format!("2 | {}\n  | {}^\n", "\u{FFFD}".repeat(6), " ".repeat(6));
+        assert!(r.ends_with(&expected), "{r}");
+        let parsed = crate::parse(input).unwrap_err();
+        assert!(parsed.render().contains('^'));
     }
 
     #[test]

@@ -223,6 +223,17 @@ impl<'a> Driver<'a> {
                     span,
                     "NULL is a keyword, not a field name; write `Field -eq NULL`",
                 ),
+                // `AND -eq "x"`: the keyword stands where a field name belongs.
+                Keyword::And | Keyword::Or
+                    if lexer::parse_operator_word(&self.input[self.skip_ws(span.end)..])
+                        .is_ok() =>
+                {
+                    self.err(
+                        ErrorKind::KeywordAsField,
+                        span,
+                        format!("{} is a keyword, not a field name", kw.as_str()),
+                    )
+                }
                 Keyword::And | Keyword::Or => self.err(
                     ErrorKind::Syntax,
                     span,

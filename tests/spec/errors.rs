@@ -191,7 +191,9 @@ fn unknown_field_after_non_ascii_text() {
         ErrorKind::UnknownField,
         "StartDat",
         Some("did you mean `StartDate`?"),
-        "error: `StartDat` is not a field of workflow instances; did you mean `StartDate`?\n\
+        "error: `StartDat` is not a field of workflow instances; the fields a query can use are \
+         DefinitionId, Id, InitiatingUserName, LastModified, ReferenceId, StartDate, Status, Title, \
+         WorkflowType; did you mean `StartDate`?\n\
          \x20 |\n\
          1 | Title -eq \"Ωmega\" AND StartDat -ge \"2024-01-01\"\n\
          \x20 |                       ^^^^^^^^\n",
@@ -207,9 +209,9 @@ fn field_not_queryable() {
         &ctx(),
         ErrorKind::FieldNotQueryable,
         "StatusMessage",
-        Some(&format!("the fields that can are {fields}")),
+        None,
         &format!(
-            "error: `StatusMessage` cannot be used in a query; the fields that can are {fields}\n\
+            "error: `StatusMessage` cannot be used in a query; the fields a query can use are {fields}\n\
              \x20 |\n\
              1 | StatusMessage -eq \"x\"\n\
              \x20 | ^^^^^^^^^^^^^\n"
