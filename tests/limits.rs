@@ -303,3 +303,17 @@ fn duplicate_keys_in_a_record_keep_the_last_value() {
     let records = read(dup.as_bytes()).expect("documented: last wins");
     assert_eq!(records[0].reference_id, 2);
 }
+
+#[test]
+fn fuzz_roundtrip_crash_ce146483_the_deepest_default_ast_round_trips_through_serde_json() {
+    // serde_json stops at 128 nested levels by default; the AST's serde
+    // form must fit the deepest query the default limits accept.
+    let q = kfql::parse(&nested(64)).expect("parses");
+    let json = serde_json::to_string(&q).expect("serializes");
+    let back: kfql::Query =
+        serde_json::from_str(&json).expect("deserializes within serde_json's default limit");
+    assert_eq!(back, q);
+    let shape: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(shape["expr"][0], "AND");
+    assert_eq!(shape["expr"][1]["op"], "-eq");
+}

@@ -27,7 +27,12 @@ pub struct Query {
 /// always have at least two children, and no `And` directly holds an `And`
 /// (nor `Or` an `Or`); [`Display`](fmt::Display) still prints other shapes
 /// faithfully, with parentheses.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The serde form spends one JSON nesting level per tree level, so that
+/// the deepest query the default limits allow stays within serde_json's
+/// default recursion limit: a chain is an array headed by its keyword,
+/// `["AND", child, child, …]`, and a comparison is its object.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expr {
     /// Every child holds.
     And(Vec<Expr>),
@@ -282,5 +287,53 @@ impl fmt::Display for Comparison {
                 f.write_str(&s)
             }
         }
+    }
+}
+
+impl Serialize for Expr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let (keyword, xs) = match self {
+            Expr::Compare(c) => return c.serialize(s),
+            Expr::And(xs) => ("AND", xs),
+            Expr::Or(xs) => ("OR", xs),
+        };
+        let mut seq = s.serialize_seq(Some(xs.len() + 1))?;
+        seq.serialize_element(keyword)?;
+        for x in xs {
+            seq.serialize_element(x)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Expr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Expr, D::Error> {
+        struct ExprVisitor;
+        impl<'de> serde::de::Visitor<'de> for ExprVisitor {
+            type Value = Expr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a comparison object or an array [\"AND\" | \"OR\", expr, …]")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Expr, A::Error> {
+                Comparison::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Expr::Compare)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Expr, A::Error> {
+                let keyword: String = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let mut xs = Vec::new();
+                while let Some(x) = seq.next_element()? {
+                    xs.push(x);
+                }
+                match keyword.as_str() {
+                    "AND" => Ok(Expr::And(xs)),
+                    "OR" => Ok(Expr::Or(xs)),
+                    other => Err(serde::de::Error::unknown_variant(other, &["AND", "OR"])),
+                }
+            }
+        }
+        d.deserialize_any(ExprVisitor)
     }
 }
