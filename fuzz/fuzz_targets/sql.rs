@@ -49,12 +49,16 @@ fn blank_strings(query: &kfql::Query) -> kfql::Query {
 
 fuzz_target!(|data: &[u8]| {
     let [a, b, rest @ ..] = data else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     let Ok(query) = kfql::parse(text) else { return };
     let schema = keyfactor::schema();
     let ctx = Context::new(Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap())
         .with_user(r"KEYEXAMPLE\jsmith");
-    let Ok(filter) = query.compile(&schema, &ctx) else { return };
+    let Ok(filter) = query.compile(&schema, &ctx) else {
+        return;
+    };
     let blank = blank_strings(&query)
         .compile(&schema, &ctx)
         .expect("the same query with plain string values compiles");
@@ -76,7 +80,11 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let plain = Statement::new(&blank, &sort, page, &m, d).expect("SQL for a compiled query");
-        assert_eq!(stmt.select("*"), plain.select("*"), "string values changed the SQL text");
+        assert_eq!(
+            stmt.select("*"),
+            plain.select("*"),
+            "string values changed the SQL text"
+        );
         assert_eq!(stmt.params().len(), plain.params().len());
     }
 });

@@ -2,6 +2,7 @@
 //! binding parameters, and starting a throw-away PostgreSQL server.
 #![allow(dead_code)]
 
+pub mod generate;
 pub mod pg;
 pub mod safety;
 
