@@ -12,9 +12,14 @@ pub struct Server {
     pub port: u16,
 }
 
-/// The directory holding `initdb` and `pg_ctl`: Debian's
-/// /usr/lib/postgresql/N/bin (the newest N), or wherever PATH finds them.
+/// The directory holding `initdb` and `pg_ctl`: $KFQL_PG_BIN when set,
+/// else Debian's /usr/lib/postgresql/N/bin (the newest N), else wherever
+/// PATH finds them.
 fn bin_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("KFQL_PG_BIN") {
+        let dir = PathBuf::from(dir);
+        return dir.join("pg_ctl").exists().then_some(dir);
+    }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -73,8 +78,8 @@ impl Server {
     /// start, listening only on 127.0.0.1 and a socket in the directory.
     pub fn start() -> Result<Server, String> {
         let bin = bin_dir().ok_or(
-            "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin \
-             or on PATH: apt-get install -y postgresql",
+            "no PostgreSQL server binaries (initdb, pg_ctl) in $KFQL_PG_BIN, under \
+             /usr/lib/postgresql/*/bin or on PATH: apt-get install -y postgresql",
         )?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
