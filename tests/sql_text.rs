@@ -223,6 +223,30 @@ fn order_by_places_nulls_and_breaks_ties() {
 }
 
 #[test]
+fn no_sort_field_and_no_key_is_input_order() {
+    let schema = Schema::builder("notes")
+        .field("Text", FieldType::String)
+        .build()
+        .unwrap();
+    let filter = kfql::compile("", &schema, &ctx()).unwrap();
+    let sort = Sort::default_for(&schema);
+    let m = Mapping::new(&schema, "notes");
+    let stmt = Statement::new(&filter, &sort, Page::default(), &m, &Sqlite).unwrap();
+    assert_eq!(stmt.order_by(), "1");
+    let m = m.input_order("seq");
+    let stmt = Statement::new(&filter, &sort, Page::default(), &m, &Sqlite).unwrap();
+    assert_eq!(stmt.order_by(), r#""seq" ASC"#);
+    // Sorting by the first field is not input order.
+    let sort = Sort::new(&schema, "Text", false).unwrap();
+    let stmt = Statement::new(&filter, &sort, Page::default(), &m, &Sqlite).unwrap();
+    assert!(
+        stmt.order_by().starts_with("kfql_fold"),
+        "{}",
+        stmt.order_by()
+    );
+}
+
+#[test]
 fn limit_and_offset_never_overflow() {
     let schema = keyfactor::schema();
     let filter = kfql::compile("", &schema, &ctx()).unwrap();
@@ -451,6 +475,105 @@ proptest! {
                     prop_assert!(safety::check(&sql, &ids).is_ok(), "{:?} in {}", safety::check(&sql, &ids), sql);
                 }
             }
+        }
+    }
+}
+
+/// A schema of the user's own, with a boolean, an enum key and no default
+/// sort, run through a real SQLite and through memory.
+#[test]
+fn booleans_and_enum_keys_in_sqlite() {
+    use kfql::{Field, FieldValue, Record};
+    struct Row(Option<bool>, usize, Option<&'static str>);
+    impl Record for Row {
+        fn value(&self, f: &Field) -> FieldValue<'_> {
+            match f.index() {
+                0 => self.0.map_or(FieldValue::Null, FieldValue::Bool),
+                1 => FieldValue::Enum(self.1),
+                _ => self.2.map_or(FieldValue::Null, FieldValue::Str),
+            }
+        }
+    }
+    let schema = Schema::builder("rows")
+        .field("Flag", FieldType::Boolean)
+        .field("Kind", FieldType::enumeration(["b", "A", "c"]))
+        .field("Name", FieldType::String)
+        .key("Kind")
+        .build()
+        .unwrap();
+    let rows = [
+        Row(Some(true), 2, Some("x")),
+        Row(None, 0, Some("Y ")),
+        Row(Some(false), 1, None),
+        Row(Some(true), 0, Some("y")),
+        Row(Some(false), 2, Some("X")),
+    ];
+    let mapping = Mapping::new(&schema, "rows").input_order("seq");
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute(&mapping.create_table(&Sqlite), []).unwrap();
+    for (i, r) in rows.iter().enumerate() {
+        let mut values: Vec<_> = schema
+            .fields()
+            .iter()
+            .map(|f| sql_support::sqlite_value(sql::stored(f, r.value(f)).unwrap().as_ref()))
+            .collect();
+        values.push(rusqlite::types::Value::Integer(i as i64));
+        conn.execute(
+            "INSERT INTO rows VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params_from_iter(values),
+        )
+        .unwrap();
+    }
+    conn.create_scalar_function(
+        sql::FOLD_FUNCTION,
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| sql::fold(&s))),
+    )
+    .unwrap();
+    let index = |r: &Row| rows.iter().position(|x| std::ptr::eq(x, r)).unwrap() as i64;
+    for query in [
+        "",
+        "Flag -eq true",
+        "Flag -ne TRUE",
+        "Flag -eq NULL",
+        "Kind -ne a",
+        "Name -eq y",
+    ] {
+        let filter = kfql::compile(query, &schema, &ctx()).unwrap();
+        for (field, desc) in [
+            ("Flag", false),
+            ("Flag", true),
+            ("Kind", false),
+            ("Kind", true),
+            ("Name", true),
+        ] {
+            let sort = Sort::new(&schema, field, desc).unwrap();
+            let page = Page::new(1, 10).unwrap();
+            let want: Vec<i64> = filter
+                .page(&rows, &sort, page)
+                .records
+                .into_iter()
+                .map(index)
+                .collect();
+            let stmt = Statement::new(&filter, &sort, page, &mapping, &Sqlite).unwrap();
+            let params: Vec<_> = stmt
+                .params()
+                .iter()
+                .map(|p| sql_support::sqlite_value(Some(p)))
+                .collect();
+            let mut q = conn.prepare(&stmt.select("seq")).unwrap();
+            let got: Vec<i64> = q
+                .query_map(rusqlite::params_from_iter(params), |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(
+                got,
+                want,
+                "{query} by {field} desc={desc}: {}",
+                stmt.select("seq")
+            );
         }
     }
 }
