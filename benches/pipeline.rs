@@ -1,13 +1,287 @@
-//! Placeholder benchmark group so `cargo bench --no-run` builds a harness;
-//! the full suite (issue 4) replaces it.
-use criterion::{Criterion, criterion_group, criterion_main};
-use std::hint::black_box;
+//! Every stage on shared, seeded, realistic inputs, with a hand-written
+//! baseline in the same group (STYLE habit 14). Each baseline is checked
+//! to return the same records as kfql before anything is timed.
+//!
+//! `cargo bench --bench pipeline` runs it all; `KFQL_BENCH_RECORDS=10000`
+//! (or any count) replaces the default sizes of 10,000 and 1,000,000.
 
-fn parse(c: &mut Criterion) {
-    c.bench_function("parse/q1", |b| {
-        b.iter(|| kfql::parse(black_box(r#"Status -eq "Running""#)).expect("parses"))
-    });
+use std::cmp::Ordering;
+use std::hint::black_box;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use kfql::keyfactor::{self, Status, WorkflowInstance};
+use kfql::{Context, Filter, Page, Sort};
+
+const Q1: &str = r#"Status -eq "Running""#;
+const Q2: &str = r#"Status -eq "Failed" AND StartDate -ge "2024-06-01""#;
+const Q3: &str = r#"Title -contains "appsrvr1" OR InitiatingUserName -startswith "KEYEXAMPLE\\j""#;
+const Q4: &str = r#"(Status -eq "Running" OR Status -eq "Suspended") AND ReferenceId -gt 500000 AND WorkflowType -ne "Revocation""#;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap()
 }
 
-criterion_group!(benches, parse);
+fn ctx() -> Context {
+    Context::new(now())
+}
+
+fn records(n: usize) -> Vec<WorkflowInstance> {
+    let mut rs = keyfactor::sample(n, now(), 42);
+    // Spread reference ids over 1..=1,000,000 whatever `n` is, so that Q4's
+    // `ReferenceId -gt 500000` keeps about half at every size.
+    for (i, r) in rs.iter_mut().enumerate() {
+        r.reference_id = (i as i64 * 1_000_000) / n as i64 + 1;
+    }
+    rs
+}
+
+/// Q5: a 50-clause OR of `Id -eq "<guid>"`, GUIDs of real records.
+fn q5(records: &[WorkflowInstance]) -> String {
+    let step = (records.len() / 50).max(1);
+    records
+        .iter()
+        .step_by(step)
+        .take(50)
+        .map(|r| format!("Id -eq \"{}\"", r.id))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+fn nested(depth: usize) -> String {
+    let mut q = String::new();
+    for i in 0..depth {
+        q.push_str(if i % 2 == 0 {
+            "(ReferenceId -eq 1 AND "
+        } else {
+            "(ReferenceId -eq 2 OR "
+        });
+    }
+    q.push_str("Title -eq \"x\"");
+    q.push_str(&")".repeat(depth));
+    q
+}
+
+fn or_chain(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("ReferenceId -eq {i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+fn sizes() -> Vec<usize> {
+    match std::env::var("KFQL_BENCH_RECORDS") {
+        Ok(n) => vec![n.parse().expect("KFQL_BENCH_RECORDS is a number")],
+        Err(_) => vec![10_000, 1_000_000],
+    }
+}
+
+// ----------------------------------------------------------- the baselines
+//
+// What a careful engineer writes by hand for the same semantics: case
+// folding (ASCII fast path, `to_lowercase` otherwise), trailing spaces
+// ignored by equality, `-ge D` from D 00:00 in the context's zone (UTC),
+// null fields matching nothing, WorkflowType read from Definition.
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() {
+        hay.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(needle)
+    }
+}
+
+fn starts_ci(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() {
+        hay.len() >= needle.len()
+            && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+    } else {
+        hay.to_lowercase().starts_with(needle)
+    }
+}
+
+fn eq_ci(hay: &str, needle: &str) -> bool {
+    let hay = hay.trim_end_matches(' ');
+    if hay.is_ascii() {
+        hay.eq_ignore_ascii_case(needle)
+    } else {
+        hay.to_lowercase() == needle
+    }
+}
+
+fn june() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap()
+}
+
+fn baseline(q: &str) -> fn(&WorkflowInstance) -> bool {
+    match q {
+        Q1 => |r| r.status == Status::Running,
+        Q2 => |r| r.status == Status::Failed && r.start_date.is_some_and(|d| d >= june()),
+        Q3 => |r| {
+            r.title
+                .as_deref()
+                .is_some_and(|t| contains_ci(t, "appsrvr1"))
+                || r.initiating_user_name
+                    .as_deref()
+                    .is_some_and(|u| starts_ci(u, "keyexample\\j"))
+        },
+        Q4 => |r| {
+            matches!(r.status, Status::Running | Status::Suspended)
+                && r.reference_id > 500_000
+                && r.effective_workflow_type()
+                    .is_some_and(|t| !eq_ci(t, "revocation"))
+        },
+        _ => unreachable!("a baseline exists for Q1–Q4"),
+    }
+}
+
+/// SortField=StartDate, SortAscending=1: nulls last, ties by ReferenceId,
+/// then input order (the sort is stable).
+fn by_start_desc(a: &&WorkflowInstance, b: &&WorkflowInstance) -> Ordering {
+    b.start_date
+        .cmp(&a.start_date)
+        .then(a.reference_id.cmp(&b.reference_id))
+}
+
+fn compile(q: &str) -> Filter {
+    kfql::compile(q, &keyfactor::schema(), &ctx()).expect("the benchmark queries compile")
+}
+
+fn check_same(q: &str, filter: &Filter, records: &[WorkflowInstance]) {
+    let base = baseline(q);
+    let a: Vec<usize> = (0..records.len())
+        .filter(|&i| filter.matches(&records[i]))
+        .collect();
+    let b: Vec<usize> = (0..records.len()).filter(|&i| base(&records[i])).collect();
+    assert_eq!(a, b, "kfql and the baseline disagree on {q}");
+    assert!(!a.is_empty(), "{q} matches nothing: a useless benchmark");
+}
+
+// ----------------------------------------------------------------- groups
+
+fn parse(c: &mut Criterion) {
+    let rs = records(1000);
+    let q5 = q5(&rs);
+    let deep = nested(64);
+    let wide = or_chain(1000);
+    let mut g = c.benchmark_group("parse");
+    for (name, q) in [
+        ("Q1", Q1),
+        ("Q2", Q2),
+        ("Q3", Q3),
+        ("Q4", Q4),
+        ("Q5", &q5),
+        ("depth64", &deep),
+        ("or1000", &wide),
+    ] {
+        g.throughput(criterion::Throughput::Bytes(q.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| kfql::parse(black_box(q)).expect("parses"))
+        });
+    }
+    g.finish();
+}
+
+fn compile_group(c: &mut Criterion) {
+    let rs = records(1000);
+    let q5 = q5(&rs);
+    let schema = keyfactor::schema();
+    let ctx = ctx();
+    let mut g = c.benchmark_group("compile");
+    for (name, q) in [("Q1", Q1), ("Q2", Q2), ("Q3", Q3), ("Q4", Q4), ("Q5", &q5)] {
+        let query = kfql::parse(q).expect("parses");
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(&query).compile(&schema, &ctx).expect("compiles"))
+        });
+    }
+    g.finish();
+}
+
+fn eval(c: &mut Criterion) {
+    for n in sizes() {
+        let rs = records(n);
+        let json: Vec<serde_json::Value> = rs
+            .iter()
+            .map(|r| serde_json::to_value(r).expect("json"))
+            .collect();
+        let mut g = c.benchmark_group(format!("eval/{n}"));
+        if n >= 100_000 {
+            g.sample_size(10).measurement_time(Duration::from_secs(4));
+        }
+        for (name, q) in [("Q1", Q1), ("Q2", Q2), ("Q3", Q3), ("Q4", Q4)] {
+            let filter = compile(q);
+            check_same(q, &filter, &rs);
+            let base = baseline(q);
+            assert_eq!(
+                filter.count(&json),
+                filter.count(&rs),
+                "JSON records agree with typed ones"
+            );
+            g.bench_function(BenchmarkId::new("kfql", name), |b| {
+                b.iter(|| filter.count(black_box(&rs)))
+            });
+            g.bench_function(BenchmarkId::new("closure", name), |b| {
+                b.iter(|| black_box(&rs).iter().filter(|r| base(r)).count())
+            });
+            g.bench_function(BenchmarkId::new("kfql_json", name), |b| {
+                b.iter(|| filter.count(black_box(&json)))
+            });
+        }
+        g.finish();
+    }
+}
+
+fn page(c: &mut Criterion) {
+    for n in sizes() {
+        let rs = records(n);
+        let schema = keyfactor::schema();
+        let sort = Sort::new(&schema, "StartDate", true).expect("sortable");
+        let mut g = c.benchmark_group(format!("page/{n}"));
+        if n >= 100_000 {
+            g.sample_size(10).measurement_time(Duration::from_secs(4));
+        }
+        // Q2 (few matches) and the empty query (every record matches).
+        for (label, q) in [("Q2", Q2), ("all", "")] {
+            let filter = compile(q);
+            let base: fn(&WorkflowInstance) -> bool =
+                if q.is_empty() { |_| true } else { baseline(q) };
+            let total = filter.count(&rs);
+            let last = total.div_ceil(50).max(1);
+            let full_sort = |number: u64| {
+                let mut m: Vec<&WorkflowInstance> = rs.iter().filter(|r| base(r)).collect();
+                m.sort_by(by_start_desc);
+                m.into_iter()
+                    .skip(((number - 1) * 50) as usize)
+                    .take(50)
+                    .collect::<Vec<_>>()
+            };
+            for (name, number) in [("page1", 1), ("page3", 3), ("last", last)] {
+                let p = Page::new(number, 50).expect("page");
+                let got = filter.page(&rs, &sort, p);
+                assert_eq!(got.total, total);
+                assert_eq!(
+                    got.records,
+                    full_sort(number),
+                    "{label} {name}: kfql and the full sort disagree"
+                );
+                g.bench_function(BenchmarkId::new(format!("kfql_{label}"), name), |b| {
+                    b.iter(|| filter.page(black_box(&rs), &sort, p))
+                });
+                g.bench_function(BenchmarkId::new(format!("full_sort_{label}"), name), |b| {
+                    b.iter(|| full_sort(black_box(number)))
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
+    targets = parse, compile_group, eval, page
+}
 criterion_main!(benches);
