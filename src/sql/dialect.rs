@@ -105,8 +105,9 @@ impl Dialect for Sqlite {
 ///   with the C library's tables. It differs for `Σ` at the end of a word
 ///   (Rust: `ς`, PostgreSQL: `σ`), for `İ` U+0130 (Rust: `i̇`, two
 ///   characters; PostgreSQL: `i`), and for letters newer than the C
-///   library's Unicode tables. Every other character, ASCII, Latin,
-///   Greek, Cyrillic and the rest, folds the same.
+///   library's Unicode tables. Every other character both tables know
+///   (ASCII, Latin, Greek, Cyrillic, …) folds the same: Rust's only other
+///   full (multi-character or contextual) lowercase mappings are these two.
 /// - Text cannot hold U+0000 in PostgreSQL; a query value containing it
 ///   matches no stored text (kfql compiles it so, rather than sending it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -60,6 +60,16 @@
 //! [`Postgres`] docs list the limits. Sorting compares folded text in
 //! code-point order (`COLLATE BINARY`, `COLLATE "C"`), as kfql does.
 //!
+//! # Indexes
+//!
+//! The SQL compares expressions an index can hold: in SQLite
+//! `kfql_fold(rtrim(title, ' '))` (for `-eq`/`-ne` and sorting) and the
+//! datetime and GUID columns themselves; in PostgreSQL
+//! `(lower(rtrim(title, ' ')) COLLATE "C")`, and datetime and GUID columns
+//! declared `COLLATE "C"` (as [`Mapping::create_table`] does); an index
+//! meant for ascending sorts there needs `NULLS FIRST` (PostgreSQL's
+//! default puts nulls last). Checked with `EXPLAIN` on both engines.
+//!
 //! # Sorting and paging
 //!
 //! `ORDER BY` names the sort field with explicit `NULLS FIRST` (ascending)
