@@ -81,6 +81,11 @@ impl<'a> Driver<'a> {
     }
 
     fn skip_ws(&self, at: usize) -> usize {
+        // Most calls find no whitespace at all; skip the parser machinery then.
+        match self.input.as_bytes().get(at) {
+            Some(b) if lexer::is_ws(char::from(*b)) => {}
+            _ => return at,
+        }
         let rest = &self.input[at..];
         let (after, _) = lexer::parse_ws(rest).expect("ws* never fails");
         self.offset(after)
@@ -207,7 +212,8 @@ impl<'a> Driver<'a> {
         after: Option<&str>,
     ) -> Result<(Comparison, usize), Error> {
         let rest = &self.input[start..];
-        let after = after.map(|a| format!(" after {a}")).unwrap_or_default();
+        // Built only on the error paths below: this runs once per comparison.
+        let after = || after.map(|a| format!(" after {a}")).unwrap_or_default();
         if let Ok((_, kw)) = lexer::parse_keyword(rest) {
             let span = Span::new(start, start + kw.as_str().len());
             return Err(match kw {
@@ -238,7 +244,8 @@ impl<'a> Driver<'a> {
                     ErrorKind::Syntax,
                     span,
                     format!(
-                        "expected a comparison or `(`{after}, found the keyword {}",
+                        "expected a comparison or `(`{}, found the keyword {}",
+                        after(),
                         kw.as_str()
                     ),
                 ),
@@ -246,7 +253,7 @@ impl<'a> Driver<'a> {
         }
         let Ok((_, field)) = lexer::parse_field(rest) else {
             let (what, span) = self.found(start);
-            let message = format!("expected a comparison or `(`{after}, found {what}");
+            let message = format!("expected a comparison or `(`{}, found {what}", after());
             return Err(self.err(ErrorKind::Syntax, span, message));
         };
         let field_span = Span::new(start, start + field.len());
