@@ -258,12 +258,29 @@ fn range(op: Op, (lo, hi): (Nanos, Nanos), time: bool) -> Test {
         Op::Gt => (hi, Nanos::MAX, false),
         _ => (lo, Nanos::MAX, false),
     };
+    let at = time.then(|| (instant(lo), instant(hi)));
     Test::Range {
+        at,
         lo,
         hi,
         negate,
         time,
     }
+}
+
+/// `n` nanoseconds as a chrono instant, clamped to chrono's range (stored
+/// instants lie in years 1–9999, far inside it, so clamping is exact).
+fn instant(n: Nanos) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DateTime, Utc};
+    let (secs, nanos) = (n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000));
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, u32::try_from(nanos).ok()?))
+        .unwrap_or(if n < 0 {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
 }
 
 /// The index of `text` among `names`, ignoring case and trailing spaces.

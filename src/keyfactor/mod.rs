@@ -2,8 +2,10 @@
 //! record type with the API's exact PascalCase names, its schema (SPEC §6),
 //! and its checked conversion from JSON.
 
+mod borrowed;
 mod sample;
 
+pub use borrowed::InstanceRef;
 pub use sample::sample;
 
 use chrono::{DateTime, Utc};
@@ -195,8 +197,9 @@ impl WorkflowInstance {
 }
 
 impl Record for WorkflowInstance {
-    /// Dispatches on [`Field::index`]: use with [`schema`].
-    #[inline]
+    /// Dispatches on [`Field::index`]: use with [`schema`]. Inlined into the
+    /// evaluator so that the `FieldValue` never exists in memory.
+    #[inline(always)]
     fn value(&self, field: &Field) -> FieldValue<'_> {
         match field.index() {
             slot::ID => FieldValue::Guid(self.id.0),

@@ -135,6 +135,7 @@ impl Builder<'_> {
                 hi,
                 negate,
                 time,
+                ..
             } => self.range(&col, *lo, *hi, *negate, *time),
             Test::Guid { value, negate } => {
                 let p = self.param(Param::Text(format_guid(*value)));
