@@ -14,50 +14,75 @@ use crate::{Error, ErrorKind, Limits, Span};
 /// An open parenthesis (or the whole query): the finished OR branches and
 /// the comparisons of the AND chain being read.
 struct Group {
-    ors: Vec<Expr>,
-    ands: Vec<Expr>,
+    ors: Chain,
+    ands: Chain,
     open: usize,
 }
 
 impl Group {
     fn new(open: usize) -> Group {
         Group {
-            ors: Vec::new(),
-            ands: Vec::new(),
+            ors: Chain::Empty,
+            ands: Chain::Empty,
             open,
         }
     }
 
     fn end_and_chain(&mut self) {
-        let and = chain(std::mem::take(&mut self.ands), Expr::And);
-        push_flat(&mut self.ors, and, |e| matches!(e, Expr::Or(_)));
+        let and = std::mem::take(&mut self.ands).into_expr(Expr::And);
+        self.ors.push_flat(and, |e| matches!(e, Expr::Or(_)));
     }
 
     fn finish(mut self) -> Expr {
         self.end_and_chain();
-        chain(self.ors, Expr::Or)
+        self.ors.into_expr(Expr::Or)
     }
 }
 
-/// One child is itself; several make a chain.
-fn chain(mut xs: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Expr {
-    if xs.len() == 1 {
-        xs.pop().expect("one element")
-    } else {
-        make(xs)
-    }
+/// The children of a chain being read. Most groups and most queries hold a
+/// single comparison, which this keeps without allocating.
+#[derive(Default)]
+enum Chain {
+    #[default]
+    Empty,
+    One(Expr),
+    Many(Vec<Expr>),
 }
 
-/// Push `e`, splicing its children in when it is a chain of the same kind,
-/// so that `(A AND B) AND C` is stored as one flat AND.
-fn push_flat(into: &mut Vec<Expr>, e: Expr, same_kind: fn(&Expr) -> bool) {
-    if same_kind(&e) {
+impl Chain {
+    fn push(&mut self, e: Expr) {
+        *self = match std::mem::take(self) {
+            Chain::Empty => Chain::One(e),
+            Chain::One(first) => Chain::Many(vec![first, e]),
+            Chain::Many(mut xs) => {
+                xs.push(e);
+                Chain::Many(xs)
+            }
+        };
+    }
+
+    /// Push `e`, splicing its children in when it is a chain of the same
+    /// kind, so that `(A AND B) AND C` is stored as one flat AND.
+    fn push_flat(&mut self, e: Expr, same_kind: fn(&Expr) -> bool) {
+        if !same_kind(&e) {
+            return self.push(e);
+        }
         let (Expr::And(xs) | Expr::Or(xs)) = e else {
             unreachable!("same_kind only matches chains")
         };
-        into.extend(xs);
-    } else {
-        into.push(e);
+        for x in xs {
+            self.push(x);
+        }
+    }
+
+    /// One child is itself; several make a chain. Never called on an empty
+    /// chain: every group holds at least one comparison when it ends.
+    fn into_expr(self, make: fn(Vec<Expr>) -> Expr) -> Expr {
+        match self {
+            Chain::One(e) => e,
+            Chain::Many(xs) => make(xs),
+            Chain::Empty => make(Vec::new()),
+        }
     }
 }
 
@@ -177,7 +202,7 @@ impl<'a> Driver<'a> {
                         ));
                     };
                     let inner = std::mem::replace(&mut group, outer).finish();
-                    push_flat(&mut group.ands, inner, |e| matches!(e, Expr::And(_)));
+                    group.ands.push_flat(inner, |e| matches!(e, Expr::And(_)));
                     at += 1;
                     continue;
                 }
