@@ -148,17 +148,63 @@ impl<T: Record> Pager<T> {
             .then(a.1.cmp(&b.1))
     }
 
-    /// Offer one matching record.
+    /// Offer one matching record; its input position is the number of
+    /// records pushed before it.
     pub fn push(&mut self, record: T) {
-        let entry = (record, self.seen);
+        let seq = self.seen;
+        self.offer(record, seq, |r| r);
+    }
+
+    /// Offer one matching record at input position `seq`, converting it
+    /// with `into` only if it is kept: a borrowed record costs an owned
+    /// copy only when it belongs to the best `page × limit` so far.
+    ///
+    /// Positions must be distinct and increase in input order (a byte
+    /// offset will do); they break ties after the key. Use either `push`
+    /// or `offer` on one pager, not both.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use kfql::{keyfactor, Page, Pager, Sort};
+    /// let schema = keyfactor::schema();
+    /// let records = keyfactor::sample(100, Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap(), 1);
+    /// let mut pager = Pager::new(schema.clone(), Sort::new(&schema, "StartDate", true)?, Page::new(1, 3)?);
+    /// let mut copies = 0;
+    /// for (i, r) in records.iter().enumerate() {
+    ///     pager.offer(r, i as u64, |r| { copies += 1; r.clone() });
+    /// }
+    /// let page = pager.finish();
+    /// assert_eq!((page.total, page.records.len()), (100, 3));
+    /// assert!(copies < 100);
+    /// # Ok::<(), kfql::Error>(())
+    /// ```
+    pub fn offer<R: Record>(&mut self, record: R, seq: u64, into: impl FnOnce(R) -> T) {
         self.seen += 1;
         if (self.heap.len() as u64) < self.keep {
-            self.heap.push(entry);
+            self.heap.push((into(record), seq));
             self.sift_up(self.heap.len() - 1);
-        } else if self.cmp(&entry, &self.heap[0]) == Ordering::Less {
-            self.heap[0] = entry;
+        } else if let Some((top, top_seq)) = self.heap.first()
+            && self
+                .sort
+                .compare(&self.schema, &record, top)
+                .then(seq.cmp(top_seq))
+                == Ordering::Less
+        {
+            self.heap[0] = (into(record), seq);
             self.sift_down(0);
         }
+    }
+
+    /// Add the matches another pager collected (built with the same schema,
+    /// sort and page, over other records of the same input, with positions
+    /// given to [`offer`](Pager::offer)): the result is the pager that
+    /// would have seen both inputs.
+    pub fn merge(&mut self, other: Pager<T>) {
+        let seen = self.seen + other.seen;
+        for (record, seq) in other.heap {
+            self.offer(record, seq, |r| r);
+        }
+        self.seen = seen;
     }
 
     fn sift_up(&mut self, mut i: usize) {

@@ -112,8 +112,14 @@ impl Sort {
 
     /// The order of two records: the sort field in the chosen direction,
     /// then the key ascending. (Input order, the last tie-break, is the
-    /// caller's: [`Pager`](crate::Pager) keeps it.)
-    pub fn compare<R: Record + ?Sized>(&self, schema: &Schema, a: &R, b: &R) -> Ordering {
+    /// caller's: [`Pager`](crate::Pager) keeps it.) The two records may be
+    /// of different types over the same schema, such as a borrowed record
+    /// and an owned one.
+    pub fn compare<A, B>(&self, schema: &Schema, a: &A, b: &B) -> Ordering
+    where
+        A: Record + ?Sized,
+        B: Record + ?Sized,
+    {
         let fields = schema.fields();
         let by_field = match self.slot {
             Some(slot) => {
