@@ -170,6 +170,43 @@ fn record_error(at: Position, e: FieldError) -> Error {
     )
 }
 
+pub(crate) fn io_error(e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::InvalidRecord,
+        format!("cannot read the data: {e}"),
+    )
+}
+
+/// Why one JSON line is not a record, before its line number is known.
+pub(crate) enum LineError {
+    Json(serde_json::Error),
+    Field(FieldError),
+}
+
+impl LineError {
+    pub(crate) fn at(self, at: Position) -> Error {
+        match self {
+            LineError::Json(e) => Error::new(
+                ErrorKind::InvalidRecord,
+                format!("{at}: not valid JSON: {e}"),
+            ),
+            LineError::Field(e) => record_error(at, e),
+        }
+    }
+}
+
+/// One line of JSON Lines (its line end included or not) as a record: the
+/// checked path, whose errors are the ones users see.
+pub(crate) fn parse_line<T: FromJson>(line: &[u8]) -> Result<T, LineError> {
+    let value: Value = serde_json::from_slice(line).map_err(LineError::Json)?;
+    T::from_value(&value).map_err(LineError::Field)
+}
+
+/// Whether a line holds only JSON Lines' blank bytes.
+pub(crate) fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b" \t\r\n".contains(b))
+}
+
 /// Read records from a JSON array or JSON Lines (decided by the first
 /// non-blank byte: `[` means an array), calling `each` on every record in
 /// order. Memory stays bounded by one record; the first malformed record
@@ -178,12 +215,7 @@ pub fn read_records<T: FromJson, R: BufRead>(
     mut input: R,
     mut each: impl FnMut(T),
 ) -> Result<u64, Error> {
-    let io = |e: std::io::Error| {
-        Error::new(
-            ErrorKind::InvalidRecord,
-            format!("cannot read the data: {e}"),
-        )
-    };
+    let io = io_error;
     let first = loop {
         let buf = input.fill_buf().map_err(io)?;
         match buf.iter().position(|b| !b" \t\r\n".contains(b)) {
@@ -208,17 +240,10 @@ pub fn read_records<T: FromJson, R: BufRead>(
                     return Ok(count);
                 }
                 number += 1;
-                if line.iter().all(|b| b" \t\r\n".contains(b)) {
+                if is_blank(&line) {
                     continue;
                 }
-                let at = Position::Line(number);
-                let value: Value = serde_json::from_slice(&line).map_err(|e| {
-                    Error::new(
-                        ErrorKind::InvalidRecord,
-                        format!("{at}: not valid JSON: {e}"),
-                    )
-                })?;
-                each(T::from_value(&value).map_err(|e| record_error(at, e))?);
+                each(parse_line(&line).map_err(|e| e.at(Position::Line(number)))?);
                 count += 1;
             }
         }

@@ -78,7 +78,9 @@
 //! A [`Filter`] runs over anything that implements [`Record`]: the crate's
 //! [`keyfactor::WorkflowInstance`], `serde_json::Value` objects, or your
 //! own structs. [`read_records`] reads JSON arrays and JSON Lines into
-//! typed records with errors that name the record and the field.
+//! typed records with errors that name the record and the field; [`Scan`]
+//! filters, counts and pages such a stream in bounded memory, JSON Lines
+//! on every core.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -95,6 +97,7 @@ mod schema;
 mod sort;
 #[cfg(feature = "sql")]
 pub mod sql;
+mod stream;
 pub mod syntax;
 mod text;
 mod value;
@@ -108,6 +111,7 @@ pub use limits::Limits;
 pub use page::{Page, PageResult, Pager};
 pub use schema::{Field, FieldType, Schema, SchemaBuilder};
 pub use sort::Sort;
+pub use stream::{FromJsonLine, Scan};
 pub use syntax::Parser;
 pub use syntax::ast::{Comparison, Expr, Op, Query, Value, quote};
 pub use value::Guid;
