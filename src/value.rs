@@ -135,17 +135,46 @@ pub(crate) fn parse_guid(text: &str) -> Option<u128> {
         (None, false) => text,
         _ => return None,
     };
+    // No allocation, and a table lookup per digit: record readers call
+    // this for every GUID of every record.
     let b = inner.as_bytes();
-    let hex: Cow<str> = match b.len() {
-        32 => Cow::Borrowed(inner),
-        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => Cow::Owned(inner.replace('-', "")),
+    let mut digits = [0u8; 32];
+    match b.len() {
+        32 => digits.copy_from_slice(b),
+        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => {
+            digits[..8].copy_from_slice(&b[..8]);
+            digits[8..12].copy_from_slice(&b[9..13]);
+            digits[12..16].copy_from_slice(&b[14..18]);
+            digits[16..20].copy_from_slice(&b[19..23]);
+            digits[20..].copy_from_slice(&b[24..]);
+        }
         _ => return None,
-    };
-    if hex.len() != 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
-        return None;
     }
-    u128::from_str_radix(&hex, 16).ok()
+    let (mut value, mut bad) = (0u128, 0u8);
+    for d in digits {
+        let v = HEX[usize::from(d)];
+        bad |= v;
+        value = value << 4 | u128::from(v & 0xF);
+    }
+    (bad & 0x10 == 0).then_some(value)
 }
+
+/// Each byte's value as a hex digit, or 0x10 when it is not one.
+static HEX: [u8; 256] = {
+    let mut table = [0x10; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// The lower-case hyphenated form of a GUID, without braces.
 pub(crate) fn format_guid(g: u128) -> String {
