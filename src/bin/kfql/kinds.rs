@@ -4,7 +4,7 @@
 use clap::ValueEnum;
 use kfql::keyfactor::{self, WorkflowInstance};
 use kfql::venafi::{self, WorkflowTicket};
-use kfql::{Context, FromJson, Record, Schema};
+use kfql::{Context, FromJsonLine, Schema};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,7 +28,7 @@ impl SchemaName {
 }
 
 /// A record type the CLI can read, filter, sort, page and print.
-pub trait Kind: Record + FromJson + Serialize + Sized {
+pub trait Kind: FromJsonLine + Serialize + Send + Sized {
     /// The schema queries compile against.
     fn schema() -> Schema;
     /// The built-in records used when no `--data` is given, if any.

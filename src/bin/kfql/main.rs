@@ -8,7 +8,7 @@ mod kinds;
 mod output;
 
 use std::ffi::OsString;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,7 +16,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Parser as _, Subcommand, ValueEnum};
 use kfql::keyfactor::WorkflowInstance;
 use kfql::venafi::{CreateRequest, WorkflowTicket};
-use kfql::{Context, Error, Filter, Page, Pager, Parser, Query, Schema, Sort};
+use kfql::{Context, Error, Filter, Page, PageResult, Parser, Query, Scan, Schema, Sort};
 
 use kinds::{Kind, SchemaName};
 
@@ -346,49 +346,58 @@ fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
         })?),
     };
 
-    let mut pager: Pager<T> = Pager::new(schema.clone(), sort, page);
-    let mut count = 0u64;
-    let mut each = |record: T| {
-        if filter.matches(&record) {
-            count += 1;
-            if !args.count {
-                pager.push(record);
+    let result = match &args.data {
+        None => {
+            let records = sample.into_iter().flatten();
+            if args.count {
+                Found::Count(filter.count(records))
+            } else {
+                Found::Page(filter.page(records, &sort, page))
+            }
+        }
+        Some(path) => {
+            let name = path.display().to_string();
+            let input: Box<dyn Read> = if path.as_os_str() == "-" {
+                Box::new(io::stdin().lock())
+            } else {
+                Box::new(
+                    std::fs::File::open(path)
+                        .map_err(|e| Failure::Data(format!("cannot read {name}: {e}")))?,
+                )
+            };
+            let scan = Scan::new();
+            let found = if args.count {
+                scan.count::<T>(input, &filter).map(Found::Count)
+            } else {
+                scan.page::<T>(input, &filter, &sort, page).map(Found::Page)
+            };
+            found.map_err(|e| Failure::Data(format!("{name}: {}", e.message())))?
+        }
+    };
+
+    let mut out = io::stdout().lock();
+    let written = match result {
+        Found::Count(count) => writeln!(out, "{count}"),
+        Found::Page(result) => {
+            let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+                Format::Table
+            } else {
+                Format::Json
+            });
+            match format {
+                Format::Json => output::json(&mut out, &result.records),
+                Format::Jsonl => output::jsonl(&mut out, &result.records),
+                Format::Table => output::table(&mut out, &result),
             }
         }
     };
-    match &args.data {
-        None => sample.into_iter().flatten().for_each(&mut each),
-        Some(path) => {
-            let name = path.display().to_string();
-            let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-                Box::new(io::stdin().lock())
-            } else {
-                let file = std::fs::File::open(path)
-                    .map_err(|e| Failure::Data(format!("cannot read {name}: {e}")))?;
-                Box::new(BufReader::with_capacity(1 << 16, file))
-            };
-            kfql::read_records(reader, &mut each)
-                .map_err(|e| Failure::Data(format!("{name}: {}", e.message())))?;
-        }
-    }
-
-    let mut out = io::stdout().lock();
-    let written = if args.count {
-        writeln!(out, "{count}")
-    } else {
-        let result = pager.finish();
-        let format = args.format.unwrap_or(if io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        });
-        match format {
-            Format::Json => output::json(&mut out, &result.records),
-            Format::Jsonl => output::jsonl(&mut out, &result.records),
-            Format::Table => output::table(&mut out, &result),
-        }
-    };
     finish(written.and_then(|()| out.flush()))
+}
+
+/// What `query` found: the number of matches (`--count`), or a page.
+enum Found<T> {
+    Count(u64),
+    Page(PageResult<T>),
 }
 
 /// A closed pipe (`kfql query | head`) is not an error worth a message.
