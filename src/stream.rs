@@ -11,9 +11,9 @@
 //! error naming the line and the field.
 
 use std::io::{self, BufReader, Read};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use crate::json::{LineError, Position, io_error, is_blank, parse_line};
 use crate::venafi::WorkflowTicket;
@@ -61,8 +61,8 @@ impl FromJsonLine for WorkflowTicket {
 ///
 /// JSON Lines are read in blocks (4 MiB by default, grown for a longer
 /// line) and parsed on [`threads`](Scan::threads) worker threads; memory
-/// stays below (2 × threads + 2) blocks plus the page, whatever the size of
-/// the input. A JSON array is read on the calling thread, one record at a
+/// stays below (2 × threads + 2) blocks and a page per thread, whatever the
+/// size of the input. A JSON array is read on the calling thread, one record at a
 /// time. The first malformed record in the input is the error, naming its
 /// line (or index) and field; a bad record is never skipped.
 ///
@@ -217,16 +217,19 @@ impl Scan {
         // are neither sent nor parsed.
         let stop = AtomicUsize::new(usize::MAX);
         let (send, blocks) = mpsc::sync_channel::<Block>(self.threads);
-        let blocks = Mutex::new(blocks);
+        // Shared by the workers only: if they all die, the channel closes
+        // and the reader stops instead of waiting forever.
+        let blocks = Arc::new(Mutex::new(blocks));
         let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
         let (read, done) = std::thread::scope(|s| {
             let workers: Vec<_> = (0..self.threads)
                 .map(|_| {
-                    let (blocks, stop, tally) = (&blocks, &stop, &tally);
-                    let recycle = recycle.clone();
-                    s.spawn(move || work(blocks, recycle, stop, filter, tally()))
+                    let (blocks, recycle) = (Arc::clone(&blocks), recycle.clone());
+                    let (stop, tally) = (&stop, &tally);
+                    s.spawn(move || work(&blocks, recycle, stop, filter, tally()))
                 })
                 .collect();
+            drop(blocks);
             let reader = Reader {
                 block_size: self.block_size,
                 send,

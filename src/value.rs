@@ -150,13 +150,14 @@ pub(crate) fn parse_guid(text: &str) -> Option<u128> {
         }
         _ => return None,
     }
-    let (mut value, mut bad) = (0u128, 0u8);
-    for d in digits {
-        let v = HEX[usize::from(d)];
-        bad |= v;
-        value = value << 4 | u128::from(v & 0xF);
+    let (mut high, mut low, mut bad) = (0u64, 0u64, 0u8);
+    for (h, l) in digits[..16].iter().zip(&digits[16..]) {
+        let (h, l) = (HEX[usize::from(*h)], HEX[usize::from(*l)]);
+        bad |= h | l;
+        high = high << 4 | u64::from(h);
+        low = low << 4 | u64::from(l);
     }
-    (bad & 0x10 == 0).then_some(value)
+    (bad & 0x10 == 0).then_some(u128::from(high) << 64 | u128::from(low))
 }
 
 /// Each byte's value as a hex digit, or 0x10 when it is not one.
