@@ -282,6 +282,33 @@ fn every_line_reads_as_the_checked_path_reads_it() {
         format!("{{{GOOD}, \"Title\": \"tab\there\"}}"),
         format!("{{{GOOD}, \"Title\": \"esc \\\" \\\\ \\u00e9 \\n\"}}"),
         format!("{{{GOOD}, \"T\\u0069tle\": \"escaped key\"}}"),
+        format!("{{{GOOD}, \"Title\": \"a\\/b \\b\\f\\r\\t \\u0000 \\u00e9\\u20AC \\ud83d\\ude00\"}}"),
+        format!("{{{GOOD}, \"Title\": \"\\ud83d\"}}"),
+        format!("{{{GOOD}, \"Title\": \"\\ude00\"}}"),
+        format!("{{{GOOD}, \"Title\": \"\\ud83dx\"}}"),
+        format!("{{{GOOD}, \"Title\": \"\\ud83d\\u0041\"}}"),
+        format!("{{{GOOD}, \"Title\": \"\\uZZZZ\"}}"),
+        format!("{{{GOOD}, \"Title\": \"\\u12\"}}"),
+        format!("{{{GOOD}, \"Title\": \"\\x\"}}"),
+        format!("{{{GOOD}, \"Title\": \"del \u{7f} ctl \u{1}\"}}"),
+        format!("{{{GOOD}, \"Title\": \"del \u{7f}\"}}"),
+        format!("{{{GOOD}, \"Title\": \"unterminated}}"),
+        format!("{{{GOOD}, \"St\\u0061tus\": \"Running\", \"X\": 1, \"X\": [true, false, null, {{}}, []]}}"),
+        format!("{{{GOOD}, \"X\": [1,]}}"),
+        format!("{{{GOOD}, \"X\": {{\"a\":}}}}"),
+        format!("{{{GOOD}, \"X\": tru}}"),
+        format!("{{{GOOD}, \"X\": nullx}}"),
+        format!("{{{GOOD}, \"X\": {}1{}}}", "[".repeat(40), "]".repeat(40)),
+        format!("{{{GOOD}, \"X\": 01}}"),
+        format!("{{{GOOD}, \"X\": 1.5, \"Y\": 1e3, \"Z\": -}}"),
+        format!(" \t{{ {GOOD} , \"Title\" :\t\"spaced\" }} \r"),
+        "{}".into(),
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 01}"#.into(),
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": -0}"#.into(),
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 1e3}"#.into(),
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 9223372036854775807}"#.into(),
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": -9223372036854775808}"#.into(),
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 9223372036854775808}"#.into(),
         format!("{{{GOOD}, \"Definition\": [\"3f2504e0-4f89-11d3-9a0c-0305e82c3301\", \"n\", 1, \"w\"]}}"),
         format!("{{{GOOD}, \"Definition\": \"x\"}}"),
         format!("{{{GOOD}, \"Definition\": null, \"WorkflowType\": null}}"),
@@ -385,7 +412,8 @@ fn mutated_lines_read_as_the_checked_path_reads_them() {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         (z ^ (z >> 31)) as usize
     };
-    const BYTES: &[u8] = b"\"\\{}[],:0123456789-+.eEnulltruefalse \x00\x1f\xff\xc3\xa9aAfF/T";
+    const BYTES: &[u8] =
+        b"\"\\{}[],:0123456789-+.eEnulltruefalse \x00\x1f\x7f\xff\xc3\xa9aAfF/TubrtD";
     let f = filter("");
     let sort = Sort::default_for(&keyfactor::schema());
     let mut taken = 0;
