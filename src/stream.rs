@@ -59,7 +59,7 @@ impl FromJsonLine for WorkflowTicket {
 /// all with [`read_records`] and running [`Filter::count`] or
 /// [`Filter::page`].
 ///
-/// JSON Lines are read in blocks (4 MiB by default, grown for a longer
+/// JSON Lines are read in blocks (1 MiB by default, grown for a longer
 /// line) and parsed on [`threads`](Scan::threads) worker threads; memory
 /// stays below (2 × threads + 2) blocks and a page per thread, whatever the
 /// size of the input. A JSON array is read on the calling thread, one record at a
@@ -94,17 +94,17 @@ pub struct Scan {
 }
 
 impl Default for Scan {
-    /// 4 MiB blocks, one worker per available core.
+    /// 1 MiB blocks, one worker per available core.
     fn default() -> Scan {
         Scan {
-            block_size: 4 << 20,
+            block_size: 1 << 20,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
 
 impl Scan {
-    /// 4 MiB blocks, one worker per available core.
+    /// 1 MiB blocks, one worker per available core.
     pub fn new() -> Scan {
         Scan::default()
     }
