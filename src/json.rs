@@ -2,7 +2,7 @@
 //! field when data is malformed, the streaming reader for JSON arrays and
 //! JSON Lines, and [`Record`] for unchecked `serde_json::Value` objects.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -216,6 +216,10 @@ pub fn read_records<T: FromJson, R: BufRead>(
     mut each: impl FnMut(T),
 ) -> Result<u64, Error> {
     let io = io_error;
+    // Blank buffers before the first record are consumed, but their line
+    // breaks (and the blanks after the last one) are remembered, so that
+    // positions in errors stay counted from the start of the input.
+    let (mut skipped_lines, mut skipped_cols) = (0u64, 0u64);
     let first = loop {
         let buf = input.fill_buf().map_err(io)?;
         match buf.iter().position(|b| !b" \t\r\n".contains(b)) {
@@ -223,17 +227,24 @@ pub fn read_records<T: FromJson, R: BufRead>(
             None if buf.is_empty() => break None,
             None => {
                 let n = buf.len();
+                match buf.iter().rposition(|&b| b == b'\n') {
+                    Some(last) => {
+                        skipped_lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+                        skipped_cols = (n - last - 1) as u64;
+                    }
+                    None => skipped_cols += n as u64,
+                }
                 input.consume(n);
             }
         }
     };
     match first {
         None => Ok(0),
-        Some(b'[') => read_array(input, each),
+        Some(b'[') => read_array(blank_prefix(skipped_lines, skipped_cols).chain(input), each),
         Some(_) => {
             let mut count = 0;
             let mut line = Vec::new();
-            let mut number = 0u64;
+            let mut number = skipped_lines;
             loop {
                 line.clear();
                 if input.read_until(b'\n', &mut line).map_err(io)? == 0 {
@@ -250,7 +261,16 @@ pub fn read_records<T: FromJson, R: BufRead>(
     }
 }
 
-fn read_array<T: FromJson, R: BufRead>(input: R, each: impl FnMut(T)) -> Result<u64, Error> {
+/// Stands in for blank input already consumed: `lines` line breaks, then
+/// `cols` spaces, so that serde_json's line and column numbers are the
+/// input's own.
+pub(crate) fn blank_prefix(lines: u64, cols: u64) -> impl Read {
+    std::io::repeat(b'\n')
+        .take(lines)
+        .chain(std::io::repeat(b' ').take(cols))
+}
+
+fn read_array<T: FromJson, R: Read>(input: R, each: impl FnMut(T)) -> Result<u64, Error> {
     use serde::de::{Deserializer, SeqAccess, Visitor};
 
     struct Each<F, T> {

@@ -185,7 +185,11 @@ impl Scan {
         };
         if first == b'[' {
             let mut tally = tally();
-            let read = io::Cursor::new(&buf[..filled]).chain(input);
+            // The dropped blank lines go back in as line breaks, so that
+            // serde_json's positions count from the start of the input.
+            let read = crate::json::blank_prefix(lines, 0)
+                .chain(io::Cursor::new(&buf[..filled]))
+                .chain(input);
             let input = BufReader::with_capacity(1 << 16, read);
             let mut seq = 0;
             read_records(input, |record: T| {

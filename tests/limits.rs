@@ -317,3 +317,44 @@ fn fuzz_roundtrip_crash_ce146483_the_deepest_default_ast_round_trips_through_ser
     assert_eq!(shape["expr"][0], "AND");
     assert_eq!(shape["expr"][1]["op"], "-eq");
 }
+
+#[test]
+fn fuzz_data_crash_f54ee530_blank_lines_before_an_array_keep_error_lines_absolute() {
+    // 128 blank lines, then an unterminated array: both readers must name
+    // line 130, however the blank lines fall across their read buffers.
+    let mut data = vec![b'\n'; 129];
+    data.extend_from_slice(b"[\"");
+    let small = std::io::BufReader::with_capacity(16, &data[..]);
+    let errors = [
+        read(&data).unwrap_err(),
+        kfql::read_records::<WorkflowInstance, _>(small, |_| ()).unwrap_err(),
+        kfql::Scan::new()
+            .block_size(8)
+            .count::<WorkflowInstance>(
+                &data[..],
+                &kfql::compile("", &keyfactor::schema(), &ctx()).unwrap(),
+            )
+            .unwrap_err(),
+    ];
+    for err in &errors {
+        assert!(
+            err.message().contains("at line 130 column"),
+            "{}",
+            err.message()
+        );
+        assert_eq!(err.message(), errors[0].message());
+    }
+    // And the line of a bad JSON Lines record after a buffer of blank lines.
+    let mut lines = vec![b'\n'; 40];
+    lines.extend_from_slice(b"{\"Id\": 5}\n");
+    let err = kfql::read_records::<WorkflowInstance, _>(
+        std::io::BufReader::with_capacity(16, &lines[..]),
+        |_| (),
+    )
+    .unwrap_err();
+    assert!(
+        err.message().starts_with("line 41, field `Id`"),
+        "{}",
+        err.message()
+    );
+}
