@@ -106,8 +106,9 @@ pub struct PageResult<T> {
 }
 
 /// Collects matches one at a time and keeps only the first
-/// `page × limit` in sort order: memory is bounded by the page, not by the
-/// number of matches, and the work is O(n log k) instead of a full sort.
+/// `page × limit` in sort order: memory is bounded by twice the page (plus
+/// 1,024), not by the number of matches, and the work is linear selection
+/// plus one sort of page × limit records instead of a full sort.
 ///
 /// ```
 /// # use kfql::{keyfactor, Context, Page, Pager, Sort};
@@ -122,22 +123,31 @@ pub struct Pager<T> {
     schema: Schema,
     sort: Sort,
     page: Page,
-    keep: u64,
-    /// A max-heap (by sort order, then input sequence) of the best `keep`.
-    heap: Vec<(T, u64)>,
+    /// How many of the best matches the page needs: page × limit.
+    keep: usize,
+    /// Candidates, in no particular order. When it holds `2 × keep` (at
+    /// least `keep + 1024`) it is cut back to the best `keep` by selection,
+    /// O(len), so memory stays bounded by the page and a page near the end
+    /// costs one sort rather than a heap's log k per match.
+    kept: Vec<(T, u64)>,
+    /// After a cut, the index of the worst of the best `keep`: a candidate
+    /// that does not beat it can never be on the page, and is refused
+    /// without being converted.
+    worst: Option<usize>,
     seen: u64,
 }
 
 impl<T: Record> Pager<T> {
     /// A pager for `page` of records in `sort` order.
     pub fn new(schema: Schema, sort: Sort, page: Page) -> Pager<T> {
-        let keep = page.number.saturating_mul(page.limit);
+        let keep = usize::try_from(page.number.saturating_mul(page.limit)).unwrap_or(usize::MAX);
         Pager {
             schema,
             sort,
             page,
             keep,
-            heap: Vec::new(),
+            kept: Vec::new(),
+            worst: None,
             seen: 0,
         }
     }
@@ -146,6 +156,24 @@ impl<T: Record> Pager<T> {
         self.sort
             .compare(&self.schema, &a.0, &b.0)
             .then(a.1.cmp(&b.1))
+    }
+
+    fn cap(&self) -> usize {
+        self.keep
+            .saturating_mul(2)
+            .max(self.keep.saturating_add(1024))
+    }
+
+    /// Keep only the best `keep` candidates.
+    fn cut(&mut self) {
+        if self.kept.len() <= self.keep {
+            return;
+        }
+        let (schema, sort) = (&self.schema, &self.sort);
+        let cmp = |a: &(T, u64), b: &(T, u64)| sort.compare(schema, &a.0, &b.0).then(a.1.cmp(&b.1));
+        self.kept.select_nth_unstable_by(self.keep - 1, cmp);
+        self.kept.truncate(self.keep);
+        self.worst = Some(self.keep - 1);
     }
 
     /// Offer one matching record; its input position is the number of
@@ -157,7 +185,7 @@ impl<T: Record> Pager<T> {
 
     /// Offer one matching record at input position `seq`, converting it
     /// with `into` only if it is kept: a borrowed record costs an owned
-    /// copy only when it belongs to the best `page × limit` so far.
+    /// copy only when it may belong to the best `page × limit` so far.
     ///
     /// Positions must be distinct and increase in input order (a byte
     /// offset will do); they break ties after the key. Use either `push`
@@ -167,31 +195,38 @@ impl<T: Record> Pager<T> {
     /// # use chrono::{TimeZone, Utc};
     /// # use kfql::{keyfactor, Page, Pager, Sort};
     /// let schema = keyfactor::schema();
-    /// let records = keyfactor::sample(100, Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap(), 1);
+    /// let records = keyfactor::sample(5000, Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap(), 1);
     /// let mut pager = Pager::new(schema.clone(), Sort::new(&schema, "StartDate", true)?, Page::new(1, 3)?);
     /// let mut copies = 0;
     /// for (i, r) in records.iter().enumerate() {
     ///     pager.offer(r, i as u64, |r| { copies += 1; r.clone() });
     /// }
     /// let page = pager.finish();
-    /// assert_eq!((page.total, page.records.len()), (100, 3));
-    /// assert!(copies < 100);
+    /// assert_eq!((page.total, page.records.len()), (5000, 3));
+    /// assert!(copies < 5000);
     /// # Ok::<(), kfql::Error>(())
     /// ```
     pub fn offer<R: Record>(&mut self, record: R, seq: u64, into: impl FnOnce(R) -> T) {
         self.seen += 1;
-        if (self.heap.len() as u64) < self.keep {
-            self.heap.push((into(record), seq));
-            self.sift_up(self.heap.len() - 1);
-        } else if let Some((top, top_seq)) = self.heap.first()
-            && self
+        if let Some(w) = self.worst {
+            let (worst, worst_seq) = &self.kept[w];
+            if self
                 .sort
-                .compare(&self.schema, &record, top)
-                .then(seq.cmp(top_seq))
-                == Ordering::Less
-        {
-            self.heap[0] = (into(record), seq);
-            self.sift_down(0);
+                .compare(&self.schema, &record, worst)
+                .then(seq.cmp(worst_seq))
+                != Ordering::Less
+            {
+                return;
+            }
+        }
+        if self.kept.capacity() == 0 {
+            // A small page's buffer is allocated once, at its final size;
+            // a huge one (a page near the end) grows as matches come.
+            self.kept.reserve_exact(self.cap().min(1 << 16));
+        }
+        self.kept.push((into(record), seq));
+        if self.kept.len() >= self.cap() {
+            self.cut();
         }
     }
 
@@ -201,43 +236,10 @@ impl<T: Record> Pager<T> {
     /// would have seen both inputs.
     pub fn merge(&mut self, other: Pager<T>) {
         let seen = self.seen + other.seen;
-        for (record, seq) in other.heap {
+        for (record, seq) in other.kept {
             self.offer(record, seq, |r| r);
         }
         self.seen = seen;
-    }
-
-    fn sift_up(&mut self, mut i: usize) {
-        while i > 0 {
-            let parent = (i - 1) / 2;
-            if self.cmp(&self.heap[i], &self.heap[parent]) != Ordering::Greater {
-                break;
-            }
-            self.heap.swap(i, parent);
-            i = parent;
-        }
-    }
-
-    fn sift_down(&mut self, mut i: usize) {
-        loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut largest = i;
-            if l < self.heap.len()
-                && self.cmp(&self.heap[l], &self.heap[largest]) == Ordering::Greater
-            {
-                largest = l;
-            }
-            if r < self.heap.len()
-                && self.cmp(&self.heap[r], &self.heap[largest]) == Ordering::Greater
-            {
-                largest = r;
-            }
-            if largest == i {
-                return;
-            }
-            self.heap.swap(i, largest);
-            i = largest;
-        }
     }
 
     /// The number of records pushed so far: the total of matches.
@@ -247,8 +249,9 @@ impl<T: Record> Pager<T> {
 
     /// Sort what was kept and cut out the page.
     pub fn finish(mut self) -> PageResult<T> {
-        let mut kept = std::mem::take(&mut self.heap);
-        kept.sort_by(|a, b| self.cmp(a, b));
+        self.cut();
+        let mut kept = std::mem::take(&mut self.kept);
+        kept.sort_unstable_by(|a, b| self.cmp(a, b));
         let offset = self.page.offset();
         let records = if offset >= kept.len() as u64 {
             Vec::new()
