@@ -69,6 +69,9 @@ impl Compiler<'_> {
         for x in xs {
             nodes.push(self.expr(x, depth + 1)?);
         }
+        if !and && let Some(set) = enum_set(&nodes) {
+            return Ok(set);
+        }
         let nodes = nodes.into_boxed_slice();
         Ok(if and {
             Node::And(nodes)
@@ -244,6 +247,30 @@ impl Compiler<'_> {
         };
         Ok(Node::Test(slot, test))
     }
+}
+
+/// `F -eq "a" OR F -eq "b" …` on one enum field as one set test, so that
+/// evaluation reads the field once instead of walking a chain.
+fn enum_set(nodes: &[Node]) -> Option<Node> {
+    let mut slot = None;
+    let mut mask = 0u128;
+    for n in nodes {
+        let Node::Test(
+            s,
+            Test::Enum {
+                index,
+                negate: false,
+            },
+        ) = n
+        else {
+            return None;
+        };
+        if *slot.get_or_insert(*s) != *s || *index >= 128 {
+            return None;
+        }
+        mask |= 1 << index;
+    }
+    Some(Node::Test(slot?, Test::EnumSet { mask }))
 }
 
 /// The test for `op` against a value that equals the stored values in

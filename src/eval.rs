@@ -146,6 +146,11 @@ pub(crate) enum Test {
         time: bool,
         at: Option<(DateTime<Utc>, DateTime<Utc>)>,
     },
+    /// An OR of `-eq` tests on one enum field, folded at compile time: the
+    /// value's index is one of the set bits.
+    EnumSet {
+        mask: u128,
+    },
     Guid {
         value: u128,
         negate: bool,
@@ -268,6 +273,7 @@ impl Test {
             (Test::Guid { value, negate }, FieldValue::Guid(g)) => (g == *value) != *negate,
             (Test::Bool { value, negate }, FieldValue::Bool(b)) => (b == *value) != *negate,
             (Test::Enum { index, negate }, FieldValue::Enum(i)) => (i == *index) != *negate,
+            (Test::EnumSet { mask }, FieldValue::Enum(i)) => i < 128 && (mask >> i) & 1 == 1,
             // Null, or a value of another type than the schema says.
             _ => false,
         }

@@ -155,6 +155,22 @@ impl Builder<'_> {
                 let p = self.param(Param::Text(name.clone()));
                 format!("{col} {} {p}", if *negate { "<>" } else { "=" })
             }
+            Test::EnumSet { mask } => {
+                let FieldType::Enum(names) = field.ty() else {
+                    return Ok(FALSE.to_owned());
+                };
+                let mut alternatives = Vec::new();
+                for (i, name) in names.iter().enumerate().take(128) {
+                    if (mask >> i) & 1 == 1 {
+                        let p = self.param(Param::Text(name.clone()));
+                        alternatives.push(format!("{col} = {p}"));
+                    }
+                }
+                if alternatives.is_empty() {
+                    return Ok(FALSE.to_owned());
+                }
+                format!("({})", alternatives.join(" OR "))
+            }
         })
     }
 
