@@ -188,10 +188,18 @@ fn parse(c: &mut Criterion) {
 fn compile_group(c: &mut Criterion) {
     let rs = records(1000);
     let q5 = q5(&rs);
+    let wide = or_chain(1000);
     let schema = keyfactor::schema();
     let ctx = ctx();
     let mut g = c.benchmark_group("compile");
-    for (name, q) in [("Q1", Q1), ("Q2", Q2), ("Q3", Q3), ("Q4", Q4), ("Q5", &q5)] {
+    for (name, q) in [
+        ("Q1", Q1),
+        ("Q2", Q2),
+        ("Q3", Q3),
+        ("Q4", Q4),
+        ("Q5", &q5),
+        ("or1000", &wide),
+    ] {
         let query = kfql::parse(q).expect("parses");
         g.bench_function(name, |b| {
             b.iter(|| black_box(&query).compile(&schema, &ctx).expect("compiles"))
@@ -230,6 +238,14 @@ fn eval(c: &mut Criterion) {
                 b.iter(|| filter.count(black_box(&json)))
             });
         }
+        // A 1,000-comparison OR: time grows with the clauses a record is
+        // tested against, linearly (compare with Q1, one clause).
+        let wide = compile(&or_chain(1000));
+        let expected = rs.iter().filter(|r| r.reference_id < 1000).count() as u64;
+        assert_eq!(wide.count(&rs), expected);
+        g.bench_function(BenchmarkId::new("kfql", "or1000"), |b| {
+            b.iter(|| wide.count(black_box(&rs)))
+        });
         g.finish();
     }
 }

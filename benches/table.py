@@ -24,7 +24,7 @@ for q in ["Q1", "Q2", "Q3", "Q4", "Q5", "depth64", "or1000"]:
         print(f"| {q} | {fmt(t)} | {1e9 / t:,.0f} |")
 
 print("\n### compile\n\n| query | time |\n|---|---|")
-for q in ["Q1", "Q2", "Q3", "Q4", "Q5"]:
+for q in ["Q1", "Q2", "Q3", "Q4", "Q5", "or1000"]:
     print(f"| {q} | {fmt(median('compile', q))} |")
 
 for group in sorted(p.name for p in root.glob("eval_*")):
@@ -35,6 +35,9 @@ for group in sorted(p.name for p in root.glob("eval_*")):
         k, c, j = median(group, "kfql", q), median(group, "closure", q), median(group, "kfql_json", q)
         if k and c:
             print(f"| {q} | {fmt(k)} | {fmt(c)} | {k / c:.2f}× | {fmt(j)} | {fmt(k / int(n))} |")
+    w = median(group, "kfql", "or1000")
+    if w:
+        print(f"| or1000 (1,000 clauses) | {fmt(w)} | – | – | – | {fmt(w / int(n))} |")
 
 for group in sorted(p.name for p in root.glob("page_*")):
     n = group.split("_")[1]
