@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use crate::sort::SortKey;
 use crate::{Error, ErrorKind, Filter, Record, Schema, Sort};
 
 /// A 1-based page number and a page size, each from 1 to 2^63−1.
@@ -129,12 +130,30 @@ pub struct Pager<T> {
     /// least `keep + 1024`) it is cut back to the best `keep` by selection,
     /// O(len), so memory stays bounded by the page and a page near the end
     /// costs one sort rather than a heap's log k per match.
-    kept: Vec<(T, u64)>,
+    kept: Vec<Entry<T>>,
     /// After a cut, the index of the worst of the best `keep`: a candidate
     /// that does not beat it can never be on the page, and is refused
     /// without being converted.
     worst: Option<usize>,
     seen: u64,
+}
+
+/// A kept record with its sort key and input position.
+struct Entry<T> {
+    key: SortKey,
+    seq: u64,
+    record: T,
+}
+
+// Keep the buffer small: a reference, a position and two key parts.
+const _: () = assert!(std::mem::size_of::<Entry<&()>>() <= 64);
+
+/// Sort order, then input position. The keys decide almost every
+/// comparison without touching the records.
+fn order<T: Record>(schema: &Schema, sort: &Sort, a: &Entry<T>, b: &Entry<T>) -> Ordering {
+    sort.compare_keys(&a.key, &b.key)
+        .unwrap_or_else(|| sort.compare(schema, &a.record, &b.record))
+        .then(a.seq.cmp(&b.seq))
 }
 
 impl<T: Record> Pager<T> {
@@ -152,10 +171,8 @@ impl<T: Record> Pager<T> {
         }
     }
 
-    fn cmp(&self, a: &(T, u64), b: &(T, u64)) -> Ordering {
-        self.sort
-            .compare(&self.schema, &a.0, &b.0)
-            .then(a.1.cmp(&b.1))
+    fn cmp(&self, a: &Entry<T>, b: &Entry<T>) -> Ordering {
+        order(&self.schema, &self.sort, a, b)
     }
 
     fn cap(&self) -> usize {
@@ -170,8 +187,8 @@ impl<T: Record> Pager<T> {
             return;
         }
         let (schema, sort) = (&self.schema, &self.sort);
-        let cmp = |a: &(T, u64), b: &(T, u64)| sort.compare(schema, &a.0, &b.0).then(a.1.cmp(&b.1));
-        self.kept.select_nth_unstable_by(self.keep - 1, cmp);
+        self.kept
+            .select_nth_unstable_by(self.keep - 1, |a, b| order(schema, sort, a, b));
         self.kept.truncate(self.keep);
         self.worst = Some(self.keep - 1);
     }
@@ -208,14 +225,14 @@ impl<T: Record> Pager<T> {
     /// ```
     pub fn offer<R: Record>(&mut self, record: R, seq: u64, into: impl FnOnce(R) -> T) {
         self.seen += 1;
+        let key = self.sort.key_of(&self.schema, &record);
         if let Some(w) = self.worst {
-            let (worst, worst_seq) = &self.kept[w];
-            if self
+            let worst = &self.kept[w];
+            let by_sort = self
                 .sort
-                .compare(&self.schema, &record, worst)
-                .then(seq.cmp(worst_seq))
-                != Ordering::Less
-            {
+                .compare_keys(&key, &worst.key)
+                .unwrap_or_else(|| self.sort.compare(&self.schema, &record, &worst.record));
+            if by_sort.then(seq.cmp(&worst.seq)) != Ordering::Less {
                 return;
             }
         }
@@ -224,7 +241,11 @@ impl<T: Record> Pager<T> {
             // a huge one (a page near the end) grows as matches come.
             self.kept.reserve_exact(self.cap().min(1 << 16));
         }
-        self.kept.push((into(record), seq));
+        self.kept.push(Entry {
+            key,
+            seq,
+            record: into(record),
+        });
         if self.kept.len() >= self.cap() {
             self.cut();
         }
@@ -236,8 +257,8 @@ impl<T: Record> Pager<T> {
     /// would have seen both inputs.
     pub fn merge(&mut self, other: Pager<T>) {
         let seen = self.seen + other.seen;
-        for (record, seq) in other.kept {
-            self.offer(record, seq, |r| r);
+        for e in other.kept {
+            self.offer(e.record, e.seq, |r| r);
         }
         self.seen = seen;
     }
@@ -247,16 +268,26 @@ impl<T: Record> Pager<T> {
         self.seen
     }
 
-    /// Sort what was kept and cut out the page.
+    /// Cut out the page and sort it. What was kept holds the best
+    /// `page × limit`; the page is its tail, so one selection separates the
+    /// records before the page and only the page itself is sorted: the last
+    /// page of a million matches costs a linear pass, not a full sort.
     pub fn finish(mut self) -> PageResult<T> {
         self.cut();
         let mut kept = std::mem::take(&mut self.kept);
-        kept.sort_unstable_by(|a, b| self.cmp(a, b));
         let offset = self.page.offset();
         let records = if offset >= kept.len() as u64 {
             Vec::new()
         } else {
-            kept.drain(offset as usize..).map(|(r, _)| r).collect()
+            let offset = offset as usize;
+            let mut page = if offset == 0 {
+                kept
+            } else {
+                kept.select_nth_unstable_by(offset, |a, b| self.cmp(a, b));
+                kept.split_off(offset)
+            };
+            page.sort_unstable_by(|a, b| self.cmp(a, b));
+            page.into_iter().map(|e| e.record).collect()
         };
         PageResult {
             records,
