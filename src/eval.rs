@@ -178,7 +178,7 @@ impl Filter {
     /// Whether `record` matches, exactly as SPEC §4 says.
     #[inline]
     pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
-        self.root.eval(self.schema.fields(), record)
+        self.root.eval_root(self.schema.fields(), record)
     }
 
     /// The schema the filter was compiled against.
@@ -188,6 +188,22 @@ impl Filter {
 }
 
 impl Node {
+    /// The root's own loop is inlined into the caller's loop over records,
+    /// so a flat query (the usual shape) costs no call per record at all.
+    #[inline(always)]
+    fn eval_root<R: Record + ?Sized>(&self, fields: &[Field], record: &R) -> bool {
+        match self {
+            Node::And(xs) => xs
+                .iter()
+                .all(|x| x.eval(fields, std::hint::black_box(record))),
+            Node::Or(xs) => xs
+                .iter()
+                .any(|x| x.eval(fields, std::hint::black_box(record))),
+            Node::All => true,
+            Node::Test(slot, test) => test.eval(record.value(&fields[*slot])),
+        }
+    }
+
     /// Leaves are evaluated inline; only chains take a call. Most chains
     /// hold leaves, so a chain's loop runs its tests without a call each.
     #[inline(always)]
@@ -198,12 +214,16 @@ impl Node {
         }
     }
 
+    // `black_box(record)` in the loops is deliberate: without it LLVM hoists
+    // a load of every field any leaf might read out of the loop, some
+    // twenty loads per record of which a leaf uses one (callgrind, Q2:
+    // 102 → 89 instructions per record).
     #[inline(never)]
     fn eval_chain<R: Record + ?Sized>(&self, fields: &[Field], record: &R) -> bool {
         match self {
             Node::And(xs) => {
                 for x in xs.iter() {
-                    if !x.eval(fields, record) {
+                    if !x.eval(fields, std::hint::black_box(record)) {
                         return false;
                     }
                 }
@@ -211,7 +231,7 @@ impl Node {
             }
             Node::Or(xs) => {
                 for x in xs.iter() {
-                    if x.eval(fields, record) {
+                    if x.eval(fields, std::hint::black_box(record)) {
                         return true;
                     }
                 }
