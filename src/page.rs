@@ -109,7 +109,9 @@ pub struct PageResult<T> {
 /// Collects matches one at a time and keeps only the first
 /// `page × limit` in sort order: memory is bounded by twice the page (plus
 /// 1,024), not by the number of matches, and the work is linear selection
-/// plus one sort of page × limit records instead of a full sort.
+/// plus a sort of the `limit` records of the page, instead of a full sort.
+/// Each kept record carries its sort key, so comparisons seldom read the
+/// records themselves.
 ///
 /// ```
 /// # use kfql::{keyfactor, Context, Page, Pager, Sort};
@@ -129,7 +131,7 @@ pub struct Pager<T> {
     /// Candidates, in no particular order. When it holds `2 × keep` (at
     /// least `keep + 1024`) it is cut back to the best `keep` by selection,
     /// O(len), so memory stays bounded by the page and a page near the end
-    /// costs one sort rather than a heap's log k per match.
+    /// costs linear selection rather than a heap's log k per match.
     kept: Vec<Entry<T>>,
     /// After a cut, the index of the worst of the best `keep`: a candidate
     /// that does not beat it can never be on the page, and is refused
@@ -315,8 +317,13 @@ impl Filter {
         pager.finish()
     }
 
-    /// How many of `records` match.
+    /// How many of `records` match. A plain loop, so that the evaluator
+    /// (inlined by `matches`) is set up once per call, not once per record.
     pub fn count<T: Record>(&self, records: impl IntoIterator<Item = T>) -> u64 {
-        records.into_iter().filter(|r| self.matches(r)).count() as u64
+        let mut n = 0;
+        for r in records {
+            n += u64::from(self.matches(&r));
+        }
+        n
     }
 }

@@ -33,12 +33,30 @@ fn with_folded<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
     BUF.with(|buf| match buf.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
-            buf.extend(text.chars().flat_map(char::to_lowercase));
+            push_folded(&mut buf, text);
             f(&buf)
         }
         // Only reachable if `f` itself folds; stay correct regardless.
         Err(_) => f(&text.to_lowercase()),
     })
+}
+
+/// Appends `text` folded a `char` at a time (exact unless it holds `Σ`).
+/// Mostly-ASCII text is the common case, so ASCII bytes skip
+/// `char::to_lowercase`'s iterator.
+fn push_folded(buf: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_ascii() {
+            buf.push(c.to_ascii_lowercase());
+        } else {
+            buf.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// The folded `char`s of `text` (exact unless it holds `Σ`), lazily.
+fn folded_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().flat_map(char::to_lowercase)
 }
 
 /// A needle folded once, for matching many haystacks.
@@ -76,7 +94,12 @@ impl Needle {
                 && hay.len() >= n
                 && hay.as_bytes()[..n].eq_ignore_ascii_case(self.folded.as_bytes());
         }
-        with_folded(hay, |h| h.starts_with(&self.folded))
+        if hay.contains('Σ') {
+            return fold(hay).starts_with(&self.folded);
+        }
+        // Fold only as much of the haystack as the needle needs.
+        let mut hay = folded_chars(hay);
+        self.folded.chars().all(|c| hay.next() == Some(c))
     }
 
     /// `fold(hay).ends_with(needle)`.
@@ -101,15 +124,78 @@ impl Needle {
                 return true;
             };
             let hay = hay.as_bytes();
-            // Scan for the first byte in either case, then compare the rest.
-            let upper = first.to_ascii_uppercase();
-            return hay.len() >= needle.len()
-                && (0..=hay.len() - needle.len()).any(|i| {
-                    (hay[i] == first || hay[i] == upper)
-                        && hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest)
-                });
+            if hay.len() < needle.len() {
+                return false;
+            }
+            // Candidates are the positions of the first byte in either case,
+            // found eight bytes at a time; only they compare the rest.
+            let last = hay.len() - needle.len();
+            let finder = FirstByte::new(first);
+            let mut at = 0;
+            while at <= last {
+                let mut hits = match hay.get(at..at + 8) {
+                    Some(word) => finder.hits(word),
+                    None => finder.hits_slow(&hay[at..]),
+                };
+                while hits != 0 {
+                    let i = at + hits.trailing_zeros() as usize / 8;
+                    if i > last {
+                        break;
+                    }
+                    if hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest) {
+                        return true;
+                    }
+                    hits &= hits - 1;
+                }
+                at += 8;
+            }
+            return false;
         }
         with_folded(hay, |h| h.contains(&self.folded))
+    }
+}
+
+/// Finds a folded needle's first byte in a haystack, either case, eight
+/// bytes at a time (SWAR): for a letter, `byte | 0x20` equals it exactly
+/// when the byte is that letter in either case; any other byte must equal
+/// it as it is.
+struct FirstByte {
+    fold: u64,
+    pattern: u64,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+impl FirstByte {
+    fn new(first: u8) -> FirstByte {
+        let fold = if first.is_ascii_lowercase() { 0x20 } else { 0 };
+        FirstByte {
+            fold: fold * ONES,
+            pattern: u64::from(first) * ONES,
+        }
+    }
+
+    /// Bit 8·j + 7 set for each byte j of `word` (eight bytes) that is a
+    /// candidate.
+    #[inline]
+    fn hits(&self, word: &[u8]) -> u64 {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let x = (u64::from_le_bytes(bytes) | self.fold) ^ self.pattern;
+        // 0x80 in exactly the zero bytes of x, with no borrow between bytes.
+        !(((x & LOW7) + LOW7) | x | LOW7)
+    }
+
+    /// The same for fewer than eight bytes.
+    fn hits_slow(&self, tail: &[u8]) -> u64 {
+        let mut hits = 0;
+        for (j, &b) in tail.iter().enumerate() {
+            if (u64::from(b) | (self.fold & 0xff)) == self.pattern & 0xff {
+                hits |= 0x80 << (8 * j);
+            }
+        }
+        hits
     }
 }
 
@@ -163,5 +249,49 @@ mod tests {
         assert_eq!(cmp_folded("B", "a"), Ordering::Greater);
         assert_eq!(cmp_folded("é", "z"), Ordering::Greater);
         assert_eq!(cmp_folded("ab", "abc"), Ordering::Less);
+    }
+
+    // Texts over a small alphabet, so needles occur often and at every
+    // offset of the eight-byte scan: letters in both cases, `.` and its
+    // 0x20-bit twin 0x0E, NUL, and non-ASCII letters that fold to ASCII or
+    // grow when folded.
+    const ALPHABET: &str = "[aAbB.\x0e\x00é\u{212A}İΣ]";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn needles_agree_with_folding_the_whole_haystack(
+            hay in proptest::string::string_regex(&format!("{ALPHABET}{{0,40}}")).unwrap(),
+            needle in proptest::string::string_regex(&format!("{ALPHABET}{{0,4}}")).unwrap(),
+        ) {
+            let n = Needle::new(&needle);
+            let (h, f) = (fold(&hay), n.as_str().to_owned());
+            proptest::prop_assert_eq!(n.within(&hay), h.contains(&f), "within");
+            proptest::prop_assert_eq!(n.prefix_of(&hay), h.starts_with(&f), "prefix_of");
+            proptest::prop_assert_eq!(n.suffix_of(&hay), h.ends_with(&f), "suffix_of");
+            proptest::prop_assert_eq!(n.equals(&hay), h == f, "equals");
+        }
+    }
+
+    #[test]
+    fn the_scan_finds_a_needle_at_every_offset_and_no_twin_bytes() {
+        for len in 1..40 {
+            for at in 0..len {
+                let mut hay = vec![b'x'; len];
+                hay[at] = b'.';
+                let hay = String::from_utf8(hay).unwrap();
+                assert!(Needle::new(".").within(&hay), "{hay:?}");
+                assert!(
+                    !Needle::new(".").within(&hay.replace('.', "\u{e}")),
+                    "{hay:?}"
+                );
+                if at + 2 <= len {
+                    let hay = format!("{}Ab{}", &hay[..at], &hay[at + 1..len - 1]);
+                    assert!(Needle::new("aB").within(&hay), "{hay:?}");
+                    assert!(!Needle::new("ac").within(&hay), "{hay:?}");
+                }
+            }
+        }
     }
 }
