@@ -84,6 +84,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bytes;
 mod compile;
 mod context;
 mod error;

@@ -11,6 +11,8 @@
 //! changes their length.
 
 use std::cell::RefCell;
+
+use crate::bytes::{ONES, load, zero_bytes};
 use std::cmp::Ordering;
 
 /// `text` without trailing U+0020 spaces (only those, as SQL Server's `=`).
@@ -164,9 +166,6 @@ struct FirstByte {
     pattern: u64,
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
 impl FirstByte {
     fn new(first: u8) -> FirstByte {
         let fold = if first.is_ascii_lowercase() { 0x20 } else { 0 };
@@ -180,11 +179,7 @@ impl FirstByte {
     /// candidate.
     #[inline]
     fn hits(&self, word: &[u8]) -> u64 {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = (u64::from_le_bytes(bytes) | self.fold) ^ self.pattern;
-        // 0x80 in exactly the zero bytes of x, with no borrow between bytes.
-        !(((x & LOW7) + LOW7) | x | LOW7)
+        zero_bytes((load(word) | self.fold) ^ self.pattern)
     }
 
     /// The same for fewer than eight bytes.
