@@ -6,7 +6,7 @@
 //! what was expected at that point.
 
 use nom::bytes::complete::{take_while, take_while1};
-use nom::character::complete::{digit1, one_of, satisfy};
+use nom::character::complete::{digit1, one_of};
 use nom::combinator::{opt, peek, recognize};
 use nom::sequence::pair;
 use nom::{IResult, Parser};
@@ -66,21 +66,32 @@ pub(crate) fn parse_keyword(i: &str) -> Res<'_, Keyword> {
 
 /// `field := letter ( letter | digit | "_" | "." )*`
 pub(crate) fn parse_field(i: &str) -> Res<'_, &str> {
-    recognize(pair(
-        satisfy(|c| c.is_ascii_alphabetic()),
-        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.'),
-    ))
-    .parse(i)
+    // All ASCII, so a byte scan (this runs once per comparison; nom's
+    // `char` combinators decode UTF-8 on the way).
+    let b = i.as_bytes();
+    if !b.first().is_some_and(u8::is_ascii_alphabetic) {
+        return fail(i);
+    }
+    let len = 1 + b[1..]
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+        .count();
+    Ok((&i[len..], &i[..len]))
 }
 
 /// `operator := "-" letter+` — looked up afterwards, so that `-equals`
 /// gets "did you mean `-eq`?" rather than a bare syntax error.
 pub(crate) fn parse_operator_word(i: &str) -> Res<'_, &str> {
-    recognize(pair(
-        nom::character::complete::char('-'),
-        take_while1(|c: char| c.is_ascii_alphabetic()),
-    ))
-    .parse(i)
+    let b = i.as_bytes();
+    let letters = b
+        .iter()
+        .skip(1)
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    if b.first() != Some(&b'-') || letters == 0 {
+        return fail(i);
+    }
+    Ok((&i[1 + letters..], &i[..1 + letters]))
 }
 
 /// `number := ( "+" | "-" )? digit+`
