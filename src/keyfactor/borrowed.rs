@@ -358,17 +358,25 @@ impl<'a> Scanner<'a> {
         mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
-        if self.peek()? == b'}' {
+        self.items(b'}', |s| {
+            let key = s.string()?;
+            s.eat(b':')?;
+            member(s, key)
+        })
+    }
+
+    /// The items of an object or array after its opening bracket, separated
+    /// by commas, up to and including `close`.
+    fn items(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        if self.peek()? == close {
             self.at += 1;
             return Some(());
         }
         loop {
-            let key = self.string()?;
-            self.eat(b':')?;
-            member(self, key)?;
+            item(self)?;
             match self.peek()? {
                 b',' => self.at += 1,
-                b'}' => {
+                c if c == close => {
                     self.at += 1;
                     return Some(());
                 }
@@ -388,21 +396,7 @@ impl<'a> Scanner<'a> {
             b'{' if depth < 32 => self.object(|s, _| s.skip(depth + 1)),
             b'[' if depth < 32 => {
                 self.at += 1;
-                if self.peek()? == b']' {
-                    self.at += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip(depth + 1)?;
-                    match self.peek()? {
-                        b',' => self.at += 1,
-                        b']' => {
-                            self.at += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
+                self.items(b']', |s| s.skip(depth + 1))
             }
             _ => self.integer().map(drop),
         }
