@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use kfql::keyfactor::{self, Status, WorkflowInstance};
-use kfql::{Context, Filter, Page, Sort};
+use kfql::{Context, Direction, Filter, Page, Sort};
 
 const Q1: &str = r#"Status -eq "Running""#;
 const Q2: &str = r#"Status -eq "Failed" AND StartDate -ge "2024-06-01""#;
@@ -254,7 +254,7 @@ fn page(c: &mut Criterion) {
     for n in sizes() {
         let rs = records(n);
         let schema = keyfactor::schema();
-        let sort = Sort::new(&schema, "StartDate", true).expect("sortable");
+        let sort = Sort::new(&schema, "StartDate", Direction::Descending).expect("sortable");
         let mut g = c.benchmark_group(format!("page/{n}"));
         if n >= 100_000 {
             g.sample_size(10).measurement_time(Duration::from_secs(4));
@@ -276,7 +276,9 @@ fn page(c: &mut Criterion) {
             };
             for (name, number) in [("page1", 1), ("page3", 3), ("last", last)] {
                 let p = Page::new(number, 50).expect("page");
-                let got = filter.page(&rs, &sort, p);
+                let got = filter
+                    .page(&rs, &sort, p)
+                    .expect("sort and filter share a schema");
                 assert_eq!(got.total, total);
                 assert_eq!(
                     got.records,
@@ -284,7 +286,11 @@ fn page(c: &mut Criterion) {
                     "{label} {name}: kfql and the full sort disagree"
                 );
                 g.bench_function(BenchmarkId::new(format!("kfql_{label}"), name), |b| {
-                    b.iter(|| filter.page(black_box(&rs), &sort, p))
+                    b.iter(|| {
+                        filter
+                            .page(black_box(&rs), &sort, p)
+                            .expect("sort and filter share a schema")
+                    })
                 });
                 g.bench_function(BenchmarkId::new(format!("full_sort_{label}"), name), |b| {
                     b.iter(|| full_sort(black_box(number)))

@@ -14,7 +14,7 @@ use std::error::Error;
 
 use chrono::{DateTime, Utc};
 use kfql::sql::{self, Mapping, Param, Sqlite};
-use kfql::{Context, Page, Record, Sort, keyfactor};
+use kfql::{Context, Direction, Page, Record, Sort, keyfactor};
 use rusqlite::{Connection, functions::FunctionFlags, params_from_iter, types::Value};
 
 fn to_sqlite(p: Option<&Param>) -> Value {
@@ -78,7 +78,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     };
     let sort = match arg(1) {
-        Some(name) => Sort::new(&schema, name, arg(2) == Some("desc"))?,
+        Some(name) => Sort::new(
+            &schema,
+            name,
+            Direction::descending_if(arg(2) == Some("desc")),
+        )?,
         None => Sort::default_for(&schema),
     };
     let page = Page::parse(arg(3), arg(4))?;

@@ -96,6 +96,18 @@ pub enum ErrorKind {
     /// A schema built with [`SchemaBuilder`](crate::SchemaBuilder) is
     /// inconsistent: a duplicate field, a key that is not a field.
     InvalidSchema,
+    /// Two pieces resolved against different schemas were used together:
+    /// a [`Sort`](crate::Sort) of one schema passed to a
+    /// [`Filter`](crate::Filter) of another, or a filter bound to a record
+    /// type whose schema is not the filter's. A programming error, not
+    /// the user's.
+    SchemaMismatch,
+    /// `SortAscending` is not `0` (ascending) or `1` (descending):
+    /// `SortAscending=true`.
+    InvalidSortDirection,
+    /// A request parameter was given twice, in any spelling:
+    /// `QueryString=a&pq.queryString=b`.
+    DuplicateParameter,
 }
 
 impl ErrorKind {
@@ -127,13 +139,37 @@ impl ErrorKind {
             InvalidLimit => "invalid_limit",
             InvalidRecord => "invalid_record",
             InvalidSchema => "invalid_schema",
+            SchemaMismatch => "schema_mismatch",
+            InvalidSortDirection => "invalid_sort_direction",
+            DuplicateParameter => "duplicate_parameter",
         }
     }
 
     /// True for errors in the query text or its parameters (the CLI's exit
-    /// code 2), false for errors in records (exit code 1).
+    /// code 2), false for errors in records and in the program's own
+    /// schemas (exit code 1).
     pub fn is_query_error(self) -> bool {
-        !matches!(self, ErrorKind::InvalidRecord | ErrorKind::InvalidSchema)
+        !matches!(
+            self,
+            ErrorKind::InvalidRecord | ErrorKind::InvalidSchema | ErrorKind::SchemaMismatch
+        )
+    }
+
+    /// The HTTP status a service answers with: 400 for everything in the
+    /// request (query text, parameters), 422 for a record that does not
+    /// fit its schema (a request body or an import), 500 for a schema or
+    /// API misuse in the service itself, which the client cannot fix.
+    ///
+    /// ```
+    /// let err = kfql::parse("Status -eq").unwrap_err();
+    /// assert_eq!(err.kind().http_status(), 400);
+    /// ```
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::InvalidRecord => 422,
+            ErrorKind::InvalidSchema | ErrorKind::SchemaMismatch => 500,
+            _ => 400,
+        }
     }
 }
 
@@ -286,11 +322,27 @@ impl Error {
     }
 }
 
+/// The OAuth-style body `{"error": code, "error_description": message and
+/// suggestion}`, plus `"span": {"start", "end"}` (byte offsets in the
+/// query) when the error points into the query text, so a client can mark
+/// the spot itself.
+///
+/// ```
+/// let err = kfql::parse(r#"Title -equals "x""#).unwrap_err();
+/// assert_eq!(
+///     serde_json::to_string(&err).unwrap(),
+///     r#"{"error":"unknown_operator","error_description":"`-equals` is not an operator; did you mean `-eq`?","span":{"start":6,"end":13}}"#
+/// );
+/// ```
 impl serde::Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Error", 2)?;
+        let mut st = s.serialize_struct("Error", 3)?;
         st.serialize_field("error", self.0.kind.code())?;
         st.serialize_field("error_description", &self.description())?;
+        match self.0.span {
+            Some(span) => st.serialize_field("span", &span)?,
+            None => st.skip_field("span")?,
+        }
         st.end()
     }
 }
@@ -305,7 +357,7 @@ pub(crate) fn closest<'a>(
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&word, &c.to_ascii_lowercase()), c))
+        .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), c))
         .filter(|(d, c)| {
             let c = c.to_ascii_lowercase();
             *d <= limit
@@ -315,16 +367,28 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c)
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+/// Edit distance where a swap of two neighbouring characters counts as
+/// one edit, as an insertion, a deletion or a substitution does (optimal
+/// string alignment): `Titel` is one edit from `Title`, the typo people
+/// make most.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // Three rows: two back for the swap, one back for the rest.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for i in 0..a.len() {
         cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        for j in 0..b.len() {
+            let sub = prev[j] + usize::from(a[i] != b[j]);
+            let mut d = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                d = d.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = d;
         }
+        std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
@@ -340,5 +404,15 @@ mod tests {
         assert_eq!(closest("startdat", fields), Some("StartDate"));
         assert_eq!(closest("STATS", fields), Some("Status"));
         assert_eq!(closest("Zebra", fields), None);
+    }
+
+    #[test]
+    fn a_swap_of_neighbours_is_one_edit() {
+        assert_eq!(edit_distance("titel", "title"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("abc", "ca"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(closest("Titel", ["Title", "Status"]), Some("Title"));
     }
 }

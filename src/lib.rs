@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use kfql::{keyfactor, Context, Page, Sort};
+//! use kfql::{Direction, keyfactor, Context, Page, Sort};
 //!
 //! let records: Vec<keyfactor::WorkflowInstance> = serde_json::from_str(r#"[
 //!   {"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 3,
@@ -29,8 +29,8 @@
 //! let schema = keyfactor::schema();
 //! let filter = query.compile(&schema, &ctx)?;
 //!
-//! let sort = Sort::new(&schema, "StartDate", true)?; // SortAscending=1
-//! let page = filter.page(&records, &sort, Page::new(1, 1)?);
+//! let sort = Sort::new(&schema, "StartDate", Direction::Descending)?; // SortAscending=1
+//! let page = filter.page(&records, &sort, Page::new(1, 1)?)?;
 //! assert_eq!(page.total, 2);
 //! assert_eq!(page.records.len(), 1);
 //! assert_eq!(page.records[0].reference_id, 1); // the newest failure first
@@ -111,7 +111,7 @@ pub use json::{FieldError, FromJson, Obj, Position, read_records};
 pub use limits::Limits;
 pub use page::{Page, PageResult, Pager};
 pub use schema::{Field, FieldType, Schema, SchemaBuilder};
-pub use sort::Sort;
+pub use sort::{Direction, Sort};
 pub use stream::{FromJsonLine, Scan};
 pub use syntax::Parser;
 pub use syntax::ast::{Comparison, Expr, Op, Query, Value, quote};

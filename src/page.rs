@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 
 use crate::sort::SortKey;
-use crate::{Error, ErrorKind, Filter, Record, Schema, Sort};
+use crate::{Error, ErrorKind, Filter, Record, Sort};
 
 /// A 1-based page number and a page size, each from 1 to 2^63−1.
 ///
@@ -15,7 +15,7 @@ use crate::{Error, ErrorKind, Filter, Record, Schema, Sort};
 /// assert_eq!(kfql::Page::parse(Some("0"), None).unwrap_err().kind(), kfql::ErrorKind::InvalidPage);
 /// # Ok::<(), kfql::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Page {
     number: u64,
     limit: u64,
@@ -96,7 +96,8 @@ impl Page {
 }
 
 /// One page of results and the total number of matches before paging.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Serializes as `{"records": […], "total": n, "page": {"number", "limit"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PageResult<T> {
     /// The records of the page, in sort order.
     pub records: Vec<T>,
@@ -114,16 +115,15 @@ pub struct PageResult<T> {
 /// records themselves.
 ///
 /// ```
-/// # use kfql::{keyfactor, Context, Page, Pager, Sort};
+/// # use kfql::{Direction, keyfactor, Context, Page, Pager, Sort};
 /// # let records: Vec<keyfactor::WorkflowInstance> = Vec::new();
 /// let schema = keyfactor::schema();
-/// let mut pager = Pager::new(schema.clone(), Sort::default_for(&schema), Page::default());
+/// let mut pager = Pager::new(Sort::default_for(&schema), Page::default());
 /// for r in records { pager.push(r); }
 /// let page = pager.finish();
 /// assert_eq!(page.total, 0);
 /// ```
 pub struct Pager<T> {
-    schema: Schema,
     sort: Sort,
     page: Page,
     /// How many of the best matches the page needs: page × limit.
@@ -152,18 +152,18 @@ const _: () = assert!(std::mem::size_of::<Entry<&()>>() <= 64);
 
 /// Sort order, then input position. The keys decide almost every
 /// comparison without touching the records.
-fn order<T: Record>(schema: &Schema, sort: &Sort, a: &Entry<T>, b: &Entry<T>) -> Ordering {
+fn order<T: Record>(sort: &Sort, a: &Entry<T>, b: &Entry<T>) -> Ordering {
     sort.compare_keys(&a.key, &b.key)
-        .unwrap_or_else(|| sort.compare(schema, &a.record, &b.record))
+        .unwrap_or_else(|| sort.compare(&a.record, &b.record))
         .then(a.seq.cmp(&b.seq))
 }
 
 impl<T: Record> Pager<T> {
-    /// A pager for `page` of records in `sort` order.
-    pub fn new(schema: Schema, sort: Sort, page: Page) -> Pager<T> {
+    /// A pager for `page` of records in `sort` order (records of the
+    /// schema the sort was resolved against).
+    pub fn new(sort: Sort, page: Page) -> Pager<T> {
         let keep = usize::try_from(page.number.saturating_mul(page.limit)).unwrap_or(usize::MAX);
         Pager {
-            schema,
             sort,
             page,
             keep,
@@ -174,7 +174,7 @@ impl<T: Record> Pager<T> {
     }
 
     fn cmp(&self, a: &Entry<T>, b: &Entry<T>) -> Ordering {
-        order(&self.schema, &self.sort, a, b)
+        order(&self.sort, a, b)
     }
 
     fn cap(&self) -> usize {
@@ -188,9 +188,9 @@ impl<T: Record> Pager<T> {
         if self.kept.len() <= self.keep {
             return;
         }
-        let (schema, sort) = (&self.schema, &self.sort);
+        let sort = &self.sort;
         self.kept
-            .select_nth_unstable_by(self.keep - 1, |a, b| order(schema, sort, a, b));
+            .select_nth_unstable_by(self.keep - 1, |a, b| order(sort, a, b));
         self.kept.truncate(self.keep);
         self.worst = Some(self.keep - 1);
     }
@@ -212,10 +212,11 @@ impl<T: Record> Pager<T> {
     ///
     /// ```
     /// # use chrono::{TimeZone, Utc};
-    /// # use kfql::{keyfactor, Page, Pager, Sort};
+    /// # use kfql::{keyfactor, Direction, Page, Pager, Sort};
     /// let schema = keyfactor::schema();
     /// let records = keyfactor::sample(5000, Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap(), 1);
-    /// let mut pager = Pager::new(schema.clone(), Sort::new(&schema, "StartDate", true)?, Page::new(1, 3)?);
+    /// let sort = Sort::new(&schema, "StartDate", Direction::Descending)?;
+    /// let mut pager = Pager::new(sort, Page::new(1, 3)?);
     /// let mut copies = 0;
     /// for (i, r) in records.iter().enumerate() {
     ///     pager.offer(r, i as u64, |r| { copies += 1; r.clone() });
@@ -227,13 +228,13 @@ impl<T: Record> Pager<T> {
     /// ```
     pub fn offer<R: Record>(&mut self, record: R, seq: u64, into: impl FnOnce(R) -> T) {
         self.seen += 1;
-        let key = self.sort.key_of(&self.schema, &record);
+        let key = self.sort.key_of(&record);
         if let Some(w) = self.worst {
             let worst = &self.kept[w];
             let by_sort = self
                 .sort
                 .compare_keys(&key, &worst.key)
-                .unwrap_or_else(|| self.sort.compare(&self.schema, &record, &worst.record));
+                .unwrap_or_else(|| self.sort.compare(&record, &worst.record));
             if by_sort.then(seq.cmp(&worst.seq)) != Ordering::Less {
                 return;
             }
@@ -302,19 +303,35 @@ impl<T: Record> Pager<T> {
 impl Filter {
     /// Filter `records`, sort the matches and return one page with the
     /// total. Records are borrowed or owned, whatever the iterator yields.
+    ///
+    /// A `sort` resolved against another schema than the filter's is
+    /// [`ErrorKind::SchemaMismatch`]: its field position would name another
+    /// field of these records.
     pub fn page<T: Record>(
         &self,
         records: impl IntoIterator<Item = T>,
         sort: &Sort,
         page: Page,
-    ) -> PageResult<T> {
-        let mut pager = Pager::new(self.schema.clone(), sort.clone(), page);
+    ) -> Result<PageResult<T>, Error> {
+        sort.check_schema(&self.schema)?;
+        let mut pager = Pager::new(sort.clone(), page);
         for r in records {
             if self.matches(&r) {
                 pager.push(r);
             }
         }
-        pager.finish()
+        Ok(pager.finish())
+    }
+
+    /// The sort by the field called `name` (ignoring case) of this filter's
+    /// schema, in `direction`.
+    pub fn sort(&self, name: &str, direction: crate::Direction) -> Result<Sort, Error> {
+        Sort::new(&self.schema, name, direction)
+    }
+
+    /// The schema's default sort (see [`Sort::default_for`]).
+    pub fn default_sort(&self) -> Sort {
+        Sort::default_for(&self.schema)
     }
 
     /// How many of `records` match. A plain loop, so that the evaluator

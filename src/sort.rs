@@ -10,27 +10,60 @@ use crate::schema::{Field, FieldType, Schema};
 use crate::text::{cmp_folded, trim_spaces};
 use crate::{Error, ErrorKind, FieldValue, Record};
 
-/// A sort field and direction, resolved against a schema.
+/// Which way a [`Sort`] runs. Keyfactor's `SortAscending` parameter is
+/// `0` for [`Ascending`](Direction::Ascending) and `1` for
+/// [`Descending`](Direction::Descending), despite its name.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Direction {
+    /// Smallest first; nulls first.
+    #[default]
+    Ascending,
+    /// Largest first; nulls last.
+    Descending,
+}
+
+impl Direction {
+    /// [`Descending`](Direction::Descending) when `descending`, else
+    /// [`Ascending`](Direction::Ascending): for a `--desc` flag.
+    pub fn descending_if(descending: bool) -> Direction {
+        if descending {
+            Direction::Descending
+        } else {
+            Direction::Ascending
+        }
+    }
+}
+
+/// A sort field and direction, resolved against a schema, which it keeps:
+/// a [`Filter`](crate::Filter) refuses to page with a sort of another
+/// schema ([`ErrorKind::SchemaMismatch`]) instead of reading the wrong
+/// field. [`Filter::sort`](crate::Filter::sort) builds one from the
+/// filter's own schema.
 ///
 /// ```
+/// use kfql::{Direction, Sort};
+///
 /// let schema = kfql::keyfactor::schema();
-/// let sort = kfql::Sort::new(&schema, "startdate", true)?;
-/// assert_eq!(sort.field(&schema).name(), "StartDate");
-/// let err = kfql::Sort::new(&schema, "Definition", false).unwrap_err();
+/// let sort = Sort::new(&schema, "startdate", Direction::Descending)?;
+/// assert_eq!(sort.field().name(), "StartDate");
+/// let err = Sort::new(&schema, "Definition", Direction::Ascending).unwrap_err();
 /// assert_eq!(err.kind(), kfql::ErrorKind::FieldNotSortable);
 /// # Ok::<(), kfql::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sort {
+    schema: Schema,
     slot: Option<usize>,
-    descending: bool,
+    direction: Direction,
     /// For an enum sort field: each name's rank in folded-text order.
     ranks: Vec<usize>,
 }
 
 impl Sort {
     /// Sort by the field called `name` (ignoring case).
-    pub fn new(schema: &Schema, name: &str, descending: bool) -> Result<Sort, Error> {
+    pub fn new(schema: &Schema, name: &str, direction: Direction) -> Result<Sort, Error> {
         let Some(field) = schema.field(name) else {
             let names: Vec<&str> = schema
                 .fields()
@@ -57,23 +90,24 @@ impl Sort {
                 None => err,
             });
         }
-        Ok(Sort::on(field, descending))
+        Ok(Sort::on(schema, field, direction))
     }
 
     /// The schema's default sort field (or its key, or input order when it
     /// has neither), ascending.
     pub fn default_for(schema: &Schema) -> Sort {
         match schema.default_sort().or(schema.key()) {
-            Some(f) => Sort::on(f, false),
+            Some(f) => Sort::on(schema, f, Direction::Ascending),
             None => Sort {
+                schema: schema.clone(),
                 slot: None,
-                descending: false,
+                direction: Direction::Ascending,
                 ranks: Vec::new(),
             },
         }
     }
 
-    fn on(field: &Field, descending: bool) -> Sort {
+    fn on(schema: &Schema, field: &Field, direction: Direction) -> Sort {
         let ranks = match field.ty() {
             FieldType::Enum(names) => {
                 let mut order: Vec<usize> = (0..names.len()).collect();
@@ -87,27 +121,61 @@ impl Sort {
             _ => Vec::new(),
         };
         Sort {
+            schema: schema.clone(),
             slot: Some(field.index()),
-            descending,
+            direction,
             ranks,
         }
     }
 
-    /// Reverse the direction.
-    pub fn descending(mut self, descending: bool) -> Sort {
-        self.descending = descending;
+    /// The same field in `direction`.
+    pub fn with_direction(mut self, direction: Direction) -> Sort {
+        self.direction = direction;
         self
+    }
+
+    /// The direction.
+    pub fn direction(&self) -> Direction {
+        self.direction
     }
 
     /// Whether the order is descending.
     pub fn is_descending(&self) -> bool {
-        self.descending
+        self.direction == Direction::Descending
     }
 
-    /// The sort field within `schema` (the schema it was resolved against).
-    /// For a schema with neither default sort field nor key, the first field.
-    pub fn field<'s>(&self, schema: &'s Schema) -> &'s Field {
-        &schema.fields()[self.slot.unwrap_or(0)]
+    /// The schema the sort was resolved against.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The sort field, or `None` for a schema with neither default sort
+    /// field nor key sorted by default (input order).
+    pub fn sort_field(&self) -> Option<&Field> {
+        self.slot.map(|s| &self.schema.fields()[s])
+    }
+
+    /// The sort field; for a schema with neither default sort field nor
+    /// key, its first field.
+    pub fn field(&self) -> &Field {
+        &self.schema.fields()[self.slot.unwrap_or(0)]
+    }
+
+    /// `Ok` when records of `schema` can be sorted this way: the sort was
+    /// resolved against an equal schema.
+    pub(crate) fn check_schema(&self, schema: &Schema) -> Result<(), Error> {
+        if &self.schema == schema {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::SchemaMismatch,
+            format!(
+                "the sort was resolved against {}, but the filter against {}",
+                self.schema.name(),
+                schema.name()
+            ),
+        )
+        .with_suggestion("build the sort from the filter: `filter.sort(name, direction)`"))
     }
 
     /// The order of two records: the sort field in the chosen direction,
@@ -115,17 +183,18 @@ impl Sort {
     /// caller's: [`Pager`](crate::Pager) keeps it.) The two records may be
     /// of different types over the same schema, such as a borrowed record
     /// and an owned one.
-    pub fn compare<A, B>(&self, schema: &Schema, a: &A, b: &B) -> Ordering
+    pub fn compare<A, B>(&self, a: &A, b: &B) -> Ordering
     where
         A: Record + ?Sized,
         B: Record + ?Sized,
     {
+        let schema = &self.schema;
         let fields = schema.fields();
         let by_field = match self.slot {
             Some(slot) => {
                 let f = &fields[slot];
                 let o = compare_values(a.value(f), b.value(f), &self.ranks);
-                if self.descending { o.reverse() } else { o }
+                if self.is_descending() { o.reverse() } else { o }
             }
             None => Ordering::Equal,
         };
@@ -262,7 +331,8 @@ impl From<Wide> for u128 {
 
 impl Sort {
     /// The key the pager keeps with a record.
-    pub(crate) fn key_of<R: Record + ?Sized>(&self, schema: &Schema, r: &R) -> SortKey {
+    pub(crate) fn key_of<R: Record + ?Sized>(&self, r: &R) -> SortKey {
+        let schema = &self.schema;
         let fields = schema.fields();
         SortKey {
             field: self
@@ -278,7 +348,7 @@ impl Sort {
     /// give it, or `None` when the keys cannot tell.
     pub(crate) fn compare_keys(&self, a: &SortKey, b: &SortKey) -> Option<Ordering> {
         let by_field = a.field.cmp(b.field)?;
-        let by_field = if self.descending {
+        let by_field = if self.is_descending() {
             by_field.reverse()
         } else {
             by_field
@@ -433,9 +503,9 @@ mod tests {
             desc in any::<bool>(),
         ) {
             let schema = schema();
-            let sort = Sort::new(&schema, field, desc).expect("sortable");
-            let (ka, kb) = (sort.key_of(&schema, &a), sort.key_of(&schema, &b));
-            let want = sort.compare(&schema, &a, &b);
+            let sort = Sort::new(&schema, field, Direction::descending_if(desc)).expect("sortable");
+            let (ka, kb) = (sort.key_of(&a), sort.key_of(&b));
+            let want = sort.compare(&a, &b);
             if let Some(got) = sort.compare_keys(&ka, &kb) {
                 prop_assert_eq!(got, want, "{:?} {:?}", ka, kb);
             }
@@ -457,8 +527,8 @@ mod tests {
                 Owned::Int(t),
             ]
         };
-        let by_s = Sort::new(&schema, "S", false).expect("sortable");
-        let key = |r: &Vec<Owned>| by_s.key_of(&schema, r);
+        let by_s = Sort::new(&schema, "S", Direction::Ascending).expect("sortable");
+        let key = |r: &Vec<Owned>| by_s.key_of(r);
         let (a, b) = (rec("Alpha  ", 1), rec("alphabet", 2));
         assert_eq!(by_s.compare_keys(&key(&a), &key(&b)), Some(Ordering::Less));
         // Equal texts fall through to the key field, which is cached too.
@@ -472,10 +542,10 @@ mod tests {
         assert_eq!(by_s.compare_keys(&key(&a), &key(&b)), None);
         let (a, b) = (rec("café", 1), rec("cafÉ", 1));
         assert_eq!(by_s.compare_keys(&key(&a), &key(&b)), None);
-        let by_t = Sort::new(&schema, "T", true).expect("sortable");
+        let by_t = Sort::new(&schema, "T", Direction::Descending).expect("sortable");
         let (a, b) = (rec("", -5), rec("", 7));
         assert_eq!(
-            by_t.compare_keys(&by_t.key_of(&schema, &a), &by_t.key_of(&schema, &b)),
+            by_t.compare_keys(&by_t.key_of(&a), &by_t.key_of(&b)),
             Some(Ordering::Greater)
         );
     }

@@ -69,7 +69,7 @@ impl FromJsonLine for WorkflowTicket {
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use kfql::keyfactor::{self, WorkflowInstance};
-/// use kfql::{Context, Page, Scan, Sort};
+/// use kfql::{Direction, Context, Page, Scan, Sort};
 ///
 /// let now = Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap();
 /// let records = keyfactor::sample(500, now, 1);
@@ -77,10 +77,10 @@ impl FromJsonLine for WorkflowTicket {
 ///
 /// let schema = keyfactor::schema();
 /// let filter = kfql::compile(r#"Status -eq "Running""#, &schema, &Context::new(now))?;
-/// let sort = Sort::new(&schema, "StartDate", true)?;
+/// let sort = Sort::new(&schema, "StartDate", Direction::Descending)?;
 /// let scan = Scan::new().block_size(4096);
 /// let page = scan.page::<WorkflowInstance>(lines.as_bytes(), &filter, &sort, Page::new(1, 5)?)?;
-/// assert_eq!(page, filter.page(records.iter().cloned(), &sort, Page::new(1, 5)?));
+/// assert_eq!(page, filter.page(records.iter().cloned(), &sort, Page::new(1, 5)?)?);
 /// assert_eq!(scan.count::<WorkflowInstance>(lines.as_bytes(), &filter)?, page.total);
 ///
 /// let err = scan.count::<WorkflowInstance>(&b"\n{\"Id\": 5}\n"[..], &filter).unwrap_err();
@@ -141,6 +141,7 @@ impl Scan {
         sort: &Sort,
         page: Page,
     ) -> Result<PageResult<T>, Error> {
+        sort.check_schema(filter.schema())?;
         let tally = self.run::<T>(input, filter, Some((sort, page)))?;
         let pager = tally.pager.expect("a page was asked for");
         Ok(pager.finish())
@@ -154,7 +155,7 @@ impl Scan {
     ) -> Result<Tally<T>, Error> {
         let tally = || Tally {
             count: 0,
-            pager: paging.map(|(sort, page)| Pager::new(filter.schema.clone(), sort.clone(), page)),
+            pager: paging.map(|(sort, page)| Pager::new(sort.clone(), page)),
         };
         // Find the first non-blank byte, dropping whole blank lines before
         // it but counting them for line numbers.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use chrono::{TimeZone, Utc};
 use kfql::keyfactor::{self, WorkflowInstance};
-use kfql::{Context, Page, Sort};
+use kfql::{Context, Direction, Page, Sort};
 
 struct Counting;
 
@@ -69,10 +69,12 @@ fn evaluation_allocates_nothing_and_paging_memory_is_bounded_by_the_page() {
     // Every record matches; a page of 50 must not hold them all.
     let records: Vec<WorkflowInstance> = keyfactor::sample(100_000, now, 9);
     let filter = kfql::compile("", &schema, &Context::new(now)).expect("compiles");
-    let sort = Sort::new(&schema, "StartDate", true).expect("sortable");
+    let sort = Sort::new(&schema, "StartDate", Direction::Descending).expect("sortable");
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
-    let page = filter.page(&records, &sort, Page::new(1, 50).expect("page"));
+    let page = filter
+        .page(&records, &sort, Page::new(1, 50).expect("page"))
+        .expect("sort and filter share a schema");
     let grown = PEAK.load(Relaxed) - base;
     assert_eq!(page.total, records.len() as u64);
     assert_eq!(page.records.len(), 50);

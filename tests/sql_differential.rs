@@ -42,7 +42,9 @@ fn differential(
         };
         let sort = g.sort();
         let page = g.page();
-        let want = filter.page(records, &sort, page);
+        let want = filter
+            .page(records, &sort, page)
+            .expect("sort and filter share a schema");
         let want_ids: Vec<String> = want.records.iter().map(|r| r.id.to_string()).collect();
         let stmt = match sql::Statement::new(&filter, &sort, page, &mapping, dialect) {
             Ok(s) => s,
@@ -67,8 +69,8 @@ fn differential(
             Ok((got_ids, total)) if got_ids == want_ids && total == want.total => {}
             Ok((got_ids, total)) => diffs.push(format!(
                 "query {text:?} sort {:?}/{} desc={} page {:?}\n  tz {zone} user {:?}\n  memory: {} {:?}\n  {}: {} {:?}\n  SQL: {}",
-                sort.field(&schema).name(),
-                sort.field(&schema).index(),
+                sort.field().name(),
+                sort.field().index(),
                 sort.is_descending(),
                 page,
                 ctx.user(),

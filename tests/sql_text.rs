@@ -6,7 +6,7 @@ mod sql_support;
 
 use chrono::{TimeZone, Utc};
 use kfql::sql::{self, Dialect, Mapping, Param, Postgres, Sqlite, Statement};
-use kfql::{Context, ErrorKind, FieldType, Page, Schema, Sort, keyfactor};
+use kfql::{Context, Direction, ErrorKind, FieldType, Page, Schema, Sort, keyfactor};
 use proptest::prelude::*;
 use sql_support::safety;
 
@@ -193,7 +193,7 @@ fn order_by_places_nulls_and_breaks_ties() {
     let filter = kfql::compile("", &schema, &ctx()).unwrap();
     let m = sql_support::mapping();
     let order = |name: &str, desc: bool, d: &dyn Dialect| {
-        let sort = Sort::new(&schema, name, desc).unwrap();
+        let sort = Sort::new(&schema, name, Direction::descending_if(desc)).unwrap();
         let stmt = Statement::new(&filter, &sort, Page::default(), &m, d).unwrap();
         (stmt.order_by().to_owned(), stmt.params().to_vec())
     };
@@ -214,7 +214,7 @@ fn order_by_places_nulls_and_breaks_ties() {
     assert_eq!(p[0], text("CanceledForRestart"));
     // No input-order column: the key is the last tie-break.
     let plain = Mapping::new(&schema, "wi");
-    let sort = Sort::new(&schema, "ReferenceId", true).unwrap();
+    let sort = Sort::new(&schema, "ReferenceId", Direction::Descending).unwrap();
     let stmt = Statement::new(&filter, &sort, Page::default(), &plain, &Sqlite).unwrap();
     assert_eq!(
         stmt.order_by(),
@@ -237,7 +237,7 @@ fn no_sort_field_and_no_key_is_input_order() {
     let stmt = Statement::new(&filter, &sort, Page::default(), &m, &Sqlite).unwrap();
     assert_eq!(stmt.order_by(), r#""seq" ASC"#);
     // Sorting by the first field is not input order.
-    let sort = Sort::new(&schema, "Text", false).unwrap();
+    let sort = Sort::new(&schema, "Text", Direction::Ascending).unwrap();
     let stmt = Statement::new(&filter, &sort, Page::default(), &m, &Sqlite).unwrap();
     assert!(
         stmt.order_by().starts_with("kfql_fold"),
@@ -467,7 +467,7 @@ proptest! {
         let schema = keyfactor::schema();
         let mapping = sql_support::mapping();
         if let Ok(filter) = kfql::compile(&query, &schema, &ctx()) {
-            let sort = Sort::new(&schema, "Status", sort_desc).unwrap();
+            let sort = Sort::new(&schema, "Status", Direction::descending_if(sort_desc)).unwrap();
             for d in [&Sqlite as &dyn Dialect, &Postgres] {
                 let stmt = Statement::new(&filter, &sort, Page::default(), &mapping, d).unwrap();
                 let ids = safety::identifiers(&mapping, d);
@@ -548,10 +548,11 @@ fn booleans_and_enum_keys_in_sqlite() {
             ("Kind", true),
             ("Name", true),
         ] {
-            let sort = Sort::new(&schema, field, desc).unwrap();
+            let sort = Sort::new(&schema, field, Direction::descending_if(desc)).unwrap();
             let page = Page::new(1, 10).unwrap();
             let want: Vec<i64> = filter
                 .page(&rows, &sort, page)
+                .expect("sort and filter share a schema")
                 .records
                 .into_iter()
                 .map(index)

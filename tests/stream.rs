@@ -8,7 +8,9 @@ use std::io::{self, Read};
 
 use chrono::{TimeZone, Utc};
 use kfql::keyfactor::{self, InstanceRef, WorkflowInstance};
-use kfql::{Context, Filter, FromJson, Page, PageResult, Record, Scan, Sort, read_records};
+use kfql::{
+    Context, Direction, Filter, FromJson, Page, PageResult, Record, Scan, Sort, read_records,
+};
 
 type Outcome = Result<PageResult<WorkflowInstance>, String>;
 
@@ -47,7 +49,9 @@ fn check(scan: &Scan, data: &Data, filter: &Filter, sort: &Sort, page: Page) -> 
         .map_err(|e| e.message().to_owned());
     match (&got, &data.records) {
         (Ok(got), Ok(records)) => {
-            let expected = filter.page(records, sort, page);
+            let expected = filter
+                .page(records, sort, page)
+                .expect("sort and filter share a schema");
             assert_eq!(got.total, expected.total, "{scan:?} {sort:?} {page:?}");
             assert!(
                 got.records.iter().eq(expected.records.iter().copied()),
@@ -106,10 +110,10 @@ fn pages_and_counts_equal_the_sequential_ones() {
     ];
     let sorts = [
         Sort::default_for(&schema),
-        Sort::new(&schema, "StartDate", true).unwrap(),
-        Sort::new(&schema, "Status", false).unwrap(),
-        Sort::new(&schema, "ReferenceId", true).unwrap(),
-        Sort::new(&schema, "WorkflowType", false).unwrap(),
+        Sort::new(&schema, "StartDate", Direction::Descending).unwrap(),
+        Sort::new(&schema, "Status", Direction::Ascending).unwrap(),
+        Sort::new(&schema, "ReferenceId", Direction::Descending).unwrap(),
+        Sort::new(&schema, "WorkflowType", Direction::Ascending).unwrap(),
     ];
     let pages = [
         Page::new(1, 1).unwrap(),
@@ -132,7 +136,7 @@ fn pages_and_counts_equal_the_sequential_ones() {
     let f = filter("");
     for field in schema.fields().iter().filter(|f| f.sortable()) {
         for desc in [false, true] {
-            let sort = Sort::new(&schema, field.name(), desc).unwrap();
+            let sort = Sort::new(&schema, field.name(), Direction::descending_if(desc)).unwrap();
             let page = check(&scan, &data, &f, &sort, Page::new(2, 40).unwrap());
             assert_eq!(page.unwrap().records.len(), 40);
         }
@@ -143,7 +147,7 @@ fn pages_and_counts_equal_the_sequential_ones() {
 fn line_ends_blank_lines_and_the_last_line() {
     let records = records(300);
     let schema = keyfactor::schema();
-    let sort = Sort::new(&schema, "Status", true).unwrap();
+    let sort = Sort::new(&schema, "Status", Direction::Descending).unwrap();
     let f = filter(r#"Status -ne "Complete""#);
     let mut mixed = String::from("\n  \r\n\t\n");
     for (i, r) in records.iter().enumerate() {
@@ -186,7 +190,7 @@ fn lines_longer_than_a_block_are_read_whole() {
     records[39].status_message = Some("é".repeat(100_000));
     let data = data(lines(&records));
     let f = filter(r#"Title -endswith "ttt""#);
-    let sort = Sort::new(&keyfactor::schema(), "Title", true).unwrap();
+    let sort = Sort::new(&keyfactor::schema(), "Title", Direction::Descending).unwrap();
     for scan in [
         Scan::new().block_size(1).threads(2),
         Scan::new().block_size(1000).threads(3),
@@ -340,7 +344,7 @@ fn every_line_reads_as_the_checked_path_reads_it() {
         "\u{feff}{}".into(),
     ];
     let f = filter("");
-    let sort = Sort::new(&keyfactor::schema(), "Title", false).unwrap();
+    let sort = Sort::new(&keyfactor::schema(), "Title", Direction::Ascending).unwrap();
     let good = lines(&records(10));
     let taken = cases.iter().filter(|c| check_line(c.as_bytes())).count();
     assert!(taken >= 10, "the fast path took {taken} of the cases");
@@ -458,7 +462,7 @@ fn json_arrays_are_scanned_too() {
     let text = serde_json::to_string_pretty(&records).unwrap();
     let (array, spaced) = (data(text.as_bytes()), data(format!("\n\n  {text}")));
     let f = filter(r#"Status -eq "Failed""#);
-    let sort = Sort::new(&keyfactor::schema(), "Status", false).unwrap();
+    let sort = Sort::new(&keyfactor::schema(), "Status", Direction::Ascending).unwrap();
     for scan in scans() {
         check(&scan, &array, &f, &sort, Page::new(2, 10).unwrap()).unwrap();
         check(&scan, &spaced, &f, &sort, Page::default()).unwrap();

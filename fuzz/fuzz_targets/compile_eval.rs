@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use chrono::{TimeZone, Utc};
 use kfql::keyfactor::{self, WorkflowInstance};
-use kfql::{Context, Page, Sort};
+use kfql::{Direction, Context, Page, Sort};
 use libfuzzer_sys::fuzz_target;
 
 fn records() -> &'static [WorkflowInstance] {
@@ -36,10 +36,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(filter) = query.compile(&schema, &ctx) else { return };
     let sortable: Vec<_> = schema.fields().iter().filter(|f| f.sortable()).collect();
     let field = sortable[usize::from(*a) % sortable.len()];
-    let sort = Sort::new(&schema, field.name(), b & 1 == 1).expect("sortable field");
+    let sort = Sort::new(&schema, field.name(), Direction::descending_if(b & 1 == 1)).expect("sortable field");
     let limit = u64::from(b >> 1) % 40 + 1;
     let number = u64::from(*c) % 8 + 1;
-    let page = filter.page(records(), &sort, Page::new(number, limit).expect("valid page"));
+    let page = filter.page(records(), &sort, Page::new(number, limit).expect("valid page")).expect("sort and filter share a schema");
 
     let mut all: Vec<(usize, &WorkflowInstance)> =
         records().iter().enumerate().filter(|(_, r)| filter.matches(*r)).collect();
@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
     for r in &page.records {
         assert!(filter.matches(*r));
     }
-    all.sort_by(|x, y| sort.compare(&schema, x.1, y.1).then(x.0.cmp(&y.0)));
+    all.sort_by(|x, y| sort.compare(x.1, y.1).then(x.0.cmp(&y.0)));
     let expected: Vec<&WorkflowInstance> =
         all.iter().skip(((number - 1) * limit) as usize).take(limit as usize).map(|(_, r)| *r).collect();
     assert_eq!(page.records, expected);

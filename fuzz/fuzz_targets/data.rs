@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use chrono::{TimeZone, Utc};
 use kfql::keyfactor::{self, InstanceRef, WorkflowInstance};
-use kfql::{Context, Filter, FromJson, Page, Scan, Sort};
+use kfql::{Direction, Context, Filter, FromJson, Page, Scan, Sort};
 use libfuzzer_sys::fuzz_target;
 
 fn filter() -> &'static Filter {
@@ -41,11 +41,11 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let schema = keyfactor::schema();
-    let sort = Sort::new(&schema, "StartDate", true).unwrap();
+    let sort = Sort::new(&schema, "StartDate", Direction::Descending).unwrap();
     let page = Page::new(1, 3).unwrap();
     let scanned = Scan::new().block_size(64).threads(2).page::<WorkflowInstance>(data, filter(), &sort, page);
     match (&checked, scanned) {
-        (Ok(_), Ok(got)) => assert_eq!(got, filter().page(records.iter().cloned(), &sort, page)),
+        (Ok(_), Ok(got)) => assert_eq!(got, filter().page(records.iter().cloned(), &sort, page).expect("sort and filter share a schema")),
         (Err(a), Err(b)) => assert_eq!(a.message(), b.message()),
         (a, b) => panic!("read_records gave {a:?}, Scan gave {b:?}"),
     }

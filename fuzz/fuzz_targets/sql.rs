@@ -11,7 +11,7 @@ mod safety;
 use chrono::{TimeZone, Utc};
 use kfql::sql::{Dialect, Mapping, Postgres, Sqlite, Statement};
 use kfql::syntax::ast::{Expr, Value};
-use kfql::{Context, FieldType, Page, Sort, keyfactor};
+use kfql::{Direction, Context, FieldType, Page, Sort, keyfactor};
 use libfuzzer_sys::fuzz_target;
 
 fn mapping() -> Mapping {
@@ -64,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
         .expect("the same query with plain string values compiles");
     let sortable: Vec<_> = schema.fields().iter().filter(|f| f.sortable()).collect();
     let field = sortable[usize::from(*a) % sortable.len()];
-    let sort = Sort::new(&schema, field.name(), b & 1 == 1).expect("sortable field");
+    let sort = Sort::new(&schema, field.name(), Direction::descending_if(b & 1 == 1)).expect("sortable field");
     let page = match b >> 1 {
         0 => Page::new(i64::MAX as u64, i64::MAX as u64),
         n => Page::new(u64::from(n % 8) + 1, u64::from(n) + 1),

@@ -227,14 +227,11 @@ impl Builder<'_> {
     /// placement, the key ascending, the input order.
     pub(super) fn order_by(&mut self, sort: &Sort) -> Result<String, Error> {
         let schema = self.mapping.schema().clone();
+        sort.check_schema(&schema)?;
         let mut items = Vec::new();
         // A sort on no field at all (a schema with neither default sort
         // field nor key) is input order alone.
-        let by_field = !(schema.default_sort().is_none()
-            && schema.key().is_none()
-            && *sort == Sort::default_for(&schema));
-        if by_field {
-            let field = sort.field(&schema);
+        if let Some(field) = sort.sort_field() {
             let e = self.sort_expression(field, true)?;
             items.push(if sort.is_descending() {
                 format!("{e} DESC NULLS LAST")

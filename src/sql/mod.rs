@@ -10,12 +10,12 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use kfql::{keyfactor, sql, Context, Page, Sort};
+//! use kfql::{Direction, keyfactor, sql, Context, Page, Sort};
 //!
 //! let schema = keyfactor::schema();
 //! let ctx = Context::new(Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap());
 //! let filter = kfql::compile(r#"Status -eq "Failed" AND Title -contains "50%""#, &schema, &ctx)?;
-//! let sort = Sort::new(&schema, "StartDate", true)?;
+//! let sort = Sort::new(&schema, "StartDate", Direction::Descending)?;
 //! let mapping = sql::Mapping::new(&schema, "workflow_instances").input_order("seq");
 //!
 //! let stmt = sql::Statement::new(&filter, &sort, Page::new(2, 10)?, &mapping, &sql::Postgres)?;

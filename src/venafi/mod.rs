@@ -33,7 +33,7 @@
 //! // Tickets are records: `-eq` on Approvers holds when any approver matches.
 //! let schema = venafi::schema();
 //! let filter = kfql::compile(r#"Approvers -eq "AD+corp:JSMITH" AND Status -eq "pending""#, &schema, &ctx)?;
-//! let page = filter.page([&ticket], &Sort::default_for(&schema), Page::default());
+//! let page = filter.page([&ticket], &Sort::default_for(&schema), Page::default())?;
 //! assert_eq!(page.total, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -64,10 +64,11 @@ pub fn check_error_in(query: &[u8], err: &Error) {
     if err.input().is_some() && err.span().is_some() {
         assert!(rendered.contains('^'), "{rendered}");
     }
-    assert_eq!(
-        serde_json::to_value(err).unwrap(),
-        json!({"error": err.kind().code(), "error_description": description})
-    );
+    let mut want = json!({"error": err.kind().code(), "error_description": description});
+    if let Some(span) = err.span() {
+        want["span"] = json!({"start": span.start, "end": span.end});
+    }
+    assert_eq!(serde_json::to_value(err).unwrap(), want);
 }
 
 /// Parse, or fail the test with the rendered error.

@@ -1,7 +1,7 @@
 //! SPEC §8: one case per error kind (kind, span, suggestion, and the
 //! rendering a person sees), record and schema errors, and the JSON form.
 
-use kfql::{Context, Error, ErrorKind, FieldType, Page, Schema, Sort};
+use kfql::{Context, Direction, Error, ErrorKind, FieldType, Page, Schema, Sort};
 
 use crate::common::*;
 
@@ -291,11 +291,11 @@ fn parameter_and_record_errors_have_no_span() {
     let schema = kfql::keyfactor::schema();
     let cases: Vec<(Error, ErrorKind)> = vec![
         (
-            Sort::new(&schema, "StartDat", false).unwrap_err(),
+            Sort::new(&schema, "StartDat", Direction::Ascending).unwrap_err(),
             ErrorKind::UnknownSortField,
         ),
         (
-            Sort::new(&schema, "Definition", false).unwrap_err(),
+            Sort::new(&schema, "Definition", Direction::Ascending).unwrap_err(),
             ErrorKind::FieldNotSortable,
         ),
         (
@@ -318,7 +318,7 @@ fn parameter_and_record_errors_have_no_span() {
         assert_eq!(err.span(), None);
         assert_eq!(err.render(), format!("error: {}\n", err.description()));
     }
-    let err = Sort::new(&schema, "StartDat", false).unwrap_err();
+    let err = Sort::new(&schema, "StartDat", Direction::Ascending).unwrap_err();
     assert_eq!(
         serde_json::to_string(&err).unwrap(),
         r#"{"error":"unknown_sort_field","error_description":"`StartDat` is not a field of workflow instances; did you mean `StartDate`?"}"#
@@ -398,14 +398,19 @@ fn codes_are_stable_snake_case() {
 }
 
 #[test]
-fn the_json_form_is_error_and_error_description() {
+fn the_json_form_is_error_and_error_description_and_the_span() {
     let err = parse_err(r#"Status -eq "Failed" AND Title -equals "x""#);
     assert_eq!(
         serde_json::to_string(&err).unwrap(),
-        r#"{"error":"unknown_operator","error_description":"`-equals` is not an operator; did you mean `-eq`?"}"#
+        r#"{"error":"unknown_operator","error_description":"`-equals` is not an operator; did you mean `-eq`?","span":{"start":30,"end":37}}"#
     );
     let err = parse_err("Title -eq \"\\\"");
     let json: serde_json::Value = serde_json::to_value(&err).unwrap();
-    assert_eq!(json.as_object().unwrap().len(), 2);
+    assert_eq!(json.as_object().unwrap().len(), 3);
     assert_eq!(json["error"], "unterminated_string");
+    // Without a span (an error about a parameter, not the text), no key.
+    let err = kfql::Page::parse(Some("0"), None).unwrap_err();
+    let json: serde_json::Value = serde_json::to_value(&err).unwrap();
+    assert_eq!(json.as_object().unwrap().len(), 2);
+    assert_eq!(json["error"], "invalid_page");
 }

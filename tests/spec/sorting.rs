@@ -2,7 +2,7 @@
 //! page arithmetic and totals.
 
 use kfql::keyfactor::{self, WorkflowInstance};
-use kfql::{Context, ErrorKind, FieldType, Page, Pager, Schema, Sort};
+use kfql::{Context, Direction, ErrorKind, FieldType, Page, Pager, Schema, Sort};
 use serde_json::json;
 
 use crate::common::*;
@@ -17,8 +17,12 @@ fn page_of(
 ) -> (Vec<usize>, u64) {
     let filter = compile_ok(query, &ctx());
     let typed: Vec<WorkflowInstance> = records.iter().map(typed).collect();
-    let by_type = filter.page(&typed, sort, page);
-    let by_json = filter.page(records, sort, page);
+    let by_type = filter
+        .page(&typed, sort, page)
+        .expect("sort and filter share a schema");
+    let by_json = filter
+        .page(records, sort, page)
+        .expect("sort and filter share a schema");
     let at = |r: &WorkflowInstance| typed.iter().position(|x| std::ptr::eq(x, r)).unwrap();
     let at_json = |r: &serde_json::Value| records.iter().position(|x| std::ptr::eq(x, r)).unwrap();
     let positions: Vec<usize> = by_type.records.iter().map(|r| at(r)).collect();
@@ -31,42 +35,47 @@ fn page_of(
 
 /// Every match of `records` sorted by `field`, as positions.
 fn sorted(records: &[serde_json::Value], field: &str, descending: bool) -> Vec<usize> {
-    let sort = Sort::new(&keyfactor::schema(), field, descending).unwrap();
+    let sort = Sort::new(
+        &keyfactor::schema(),
+        field,
+        Direction::descending_if(descending),
+    )
+    .unwrap();
     page_of(records, "", &sort, Page::new(1, 1000).unwrap()).0
 }
 
 #[test]
 fn sort_fields_ignore_case_and_every_field_but_definition_sorts() {
     let schema = keyfactor::schema();
-    let sort = Sort::new(&schema, "startdate", true).unwrap();
-    assert_eq!(sort.field(&schema).name(), "StartDate");
+    let sort = Sort::new(&schema, "startdate", Direction::Descending).unwrap();
+    assert_eq!(sort.field().name(), "StartDate");
     assert!(sort.is_descending());
     assert_eq!(
-        Sort::new(&schema, "REFERENCEID", false)
+        Sort::new(&schema, "REFERENCEID", Direction::Ascending)
             .unwrap()
-            .field(&schema)
+            .field()
             .name(),
         "ReferenceId"
     );
     for field in schema.fields().iter().filter(|f| f.name() != "Definition") {
-        let sort = Sort::new(&schema, field.name(), false).unwrap();
-        assert_eq!(sort.field(&schema).name(), field.name());
+        let sort = Sort::new(&schema, field.name(), Direction::Ascending).unwrap();
+        assert_eq!(sort.field().name(), field.name());
     }
 }
 
 #[test]
 fn unknown_and_unsortable_sort_fields_are_errors_with_suggestions() {
     let schema = keyfactor::schema();
-    let err = Sort::new(&schema, "StartDat", false).unwrap_err();
+    let err = Sort::new(&schema, "StartDat", Direction::Ascending).unwrap_err();
     check_error("", &err);
     assert_eq!(err.kind(), ErrorKind::UnknownSortField);
     assert_eq!(err.suggestion(), Some("did you mean `StartDate`?"));
-    let err = Sort::new(&schema, "Zebra", false).unwrap_err();
+    let err = Sort::new(&schema, "Zebra", Direction::Ascending).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownSortField);
     assert!(err.suggestion().unwrap().contains("CurrentStepDisplayName"));
     assert!(!err.suggestion().unwrap().contains("Definition,"));
     for name in ["Definition", "definition"] {
-        let err = Sort::new(&schema, name, false).unwrap_err();
+        let err = Sort::new(&schema, name, Direction::Ascending).unwrap_err();
         check_error("", &err);
         assert_eq!(err.kind(), ErrorKind::FieldNotSortable);
         assert!(err.suggestion().unwrap().contains("DefinitionId"));
@@ -77,7 +86,7 @@ fn unknown_and_unsortable_sort_fields_are_errors_with_suggestions() {
 fn the_default_sort_is_current_step_display_name_ascending() {
     let schema = keyfactor::schema();
     let sort = Sort::default_for(&schema);
-    assert_eq!(sort.field(&schema).name(), "CurrentStepDisplayName");
+    assert_eq!(sort.field().name(), "CurrentStepDisplayName");
     assert!(!sort.is_descending());
     let records = [
         rec(1, json!({"CurrentStepDisplayName": "b"})),
@@ -152,7 +161,12 @@ fn ties_break_by_reference_id_ascending_then_input_order() {
     assert_eq!(sorted(&records, "Title", true), [1, 0, 2, 4, 3]);
     // Limit 1 pages never overlap or skip, whatever the direction.
     for descending in [false, true] {
-        let sort = Sort::new(&keyfactor::schema(), "Title", descending).unwrap();
+        let sort = Sort::new(
+            &keyfactor::schema(),
+            "Title",
+            Direction::descending_if(descending),
+        )
+        .unwrap();
         let one_by_one: Vec<usize> = (1..=5)
             .flat_map(|p| page_of(&records, "", &sort, Page::new(p, 1).unwrap()).0)
             .collect();
@@ -222,8 +236,10 @@ fn enums_sort_by_their_lower_cased_names_not_declaration_order() {
     ];
     let filter = kfql::compile("", &schema, &Context::new(utc(2024, 1, 1, 0, 0, 0))).unwrap();
     let order = |field: &str, descending: bool| -> Vec<i64> {
-        let sort = Sort::new(&schema, field, descending).unwrap();
-        let page = filter.page(&records, &sort, Page::default());
+        let sort = Sort::new(&schema, field, Direction::descending_if(descending)).unwrap();
+        let page = filter
+            .page(&records, &sort, Page::default())
+            .expect("sort and filter share a schema");
         page.records
             .iter()
             .map(|r| r["N"].as_i64().unwrap())
@@ -244,7 +260,7 @@ fn pages_cut_the_sorted_matches() {
             )
         })
         .collect();
-    let sort = Sort::new(&keyfactor::schema(), "ReferenceId", false).unwrap();
+    let sort = Sort::new(&keyfactor::schema(), "ReferenceId", Direction::Ascending).unwrap();
     let query = "Title -eq keep";
     let page = |p, l| page_of(&records, query, &sort, Page::new(p, l).unwrap());
     // 7 matches (4 and 8 are skipped): pages of 3 are 3, 3, 1, then empty.
@@ -276,10 +292,10 @@ fn the_pager_gives_what_filter_page_gives() {
     let schema = keyfactor::schema();
     let filter = compile_ok("", &ctx());
     for descending in [false, true] {
-        let sort = Sort::new(&schema, "Title", descending).unwrap();
+        let sort = Sort::new(&schema, "Title", Direction::descending_if(descending)).unwrap();
         for (p, l) in [(1, 3), (2, 3), (7, 3), (8, 3), (1, 20), (3, 9)] {
             let page = Page::new(p, l).unwrap();
-            let mut pager = Pager::new(schema.clone(), sort.clone(), page);
+            let mut pager = Pager::new(sort.clone(), page);
             for r in &records {
                 pager.push(r);
             }
@@ -292,6 +308,7 @@ fn the_pager_gives_what_filter_page_gives() {
                 .collect();
             let by_filter: Vec<*const WorkflowInstance> = filter
                 .page(&records, &sort, page)
+                .expect("sort and filter share a schema")
                 .records
                 .into_iter()
                 .map(|r| r as *const _)
@@ -358,4 +375,36 @@ fn page_numbers_and_limits_run_from_1_to_2_pow_63_minus_1() {
         let err = Page::parse(None, Some(bad)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidLimit, "{bad:?}");
     }
+}
+
+/// A sort resolved against another schema is refused, never read by
+/// position (it used to sort by whatever field had the same index, or
+/// panic past the end of the smaller schema).
+#[test]
+fn a_sort_of_another_schema_is_an_error() {
+    let instances = keyfactor::schema();
+    let tickets = kfql::venafi::schema();
+    let filter = kfql::compile("", &instances, &ctx()).unwrap();
+    let foreign = Sort::new(&tickets, "Created", Direction::Descending).unwrap();
+    let records = keyfactor::sample(
+        20,
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 7, 1, 0, 0, 0).unwrap(),
+        3,
+    );
+    let err = filter
+        .page(&records, &foreign, Page::default())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SchemaMismatch);
+    assert_eq!(err.kind().http_status(), 500);
+    let err = kfql::Scan::new()
+        .page::<keyfactor::WorkflowInstance>(&b""[..], &filter, &foreign, Page::default())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SchemaMismatch);
+    // Built from the filter, the sort always fits.
+    let sort = filter.sort("startdate", Direction::Descending).unwrap();
+    assert_eq!(sort.schema(), &instances);
+    assert_eq!(
+        filter.page(&records, &sort, Page::default()).unwrap().total,
+        20
+    );
 }

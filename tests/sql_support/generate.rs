@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use kfql::keyfactor::{self, Definition, STATUS_NAMES, Status, WorkflowInstance};
-use kfql::{Guid, Page, Sort};
+use kfql::{Direction, Guid, Page, Sort};
 
 /// SplitMix64: the same data on every run and platform.
 pub struct Rng(pub u64);
@@ -333,7 +333,8 @@ impl Gen {
             return Sort::default_for(&schema);
         }
         let name = self.rng.pick(&sortable);
-        Sort::new(&schema, name, self.rng.chance(50)).unwrap_or_else(|_| Sort::default_for(&schema))
+        Sort::new(&schema, name, Direction::descending_if(self.rng.chance(50)))
+            .unwrap_or_else(|_| Sort::default_for(&schema))
     }
 
     pub fn page(&mut self) -> Page {

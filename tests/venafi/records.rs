@@ -5,7 +5,7 @@ use chrono::{TimeZone, Utc};
 use kfql::venafi::{
     self, CreateRequest, CreateResponse, ErrorBody, ResultCode, TicketStatus, WorkflowTicket,
 };
-use kfql::{ErrorKind, Guid, Page, Sort};
+use kfql::{Direction, ErrorKind, Guid, Page, Sort};
 use serde_json::{Value, json};
 
 use crate::{GUID_A, ctx, now, parse, request_with};
@@ -293,7 +293,9 @@ fn matching(query: &str) -> Vec<i64> {
     let schema = venafi::schema();
     let filter = kfql::compile(query, &schema, &ctx()).unwrap_or_else(|e| panic!("{}", e.render()));
     let records = tickets();
-    let page = filter.page(&records, &Sort::default_for(&schema), Page::default());
+    let page = filter
+        .page(&records, &Sort::default_for(&schema), Page::default())
+        .expect("sort and filter share a schema");
     assert_eq!(page.total, page.records.len() as u64);
     page.records.iter().map(|t| t.reason.unwrap()).collect()
 }
@@ -361,11 +363,11 @@ fn tickets_sort_by_any_field_lists_element_by_element() {
     let schema = venafi::schema();
     let records = tickets();
     let order = |field: &str, desc: bool| -> Vec<i64> {
-        let sort = Sort::new(&schema, field, desc).unwrap();
-        let page =
-            kfql::compile("", &schema, &ctx())
-                .unwrap()
-                .page(&records, &sort, Page::default());
+        let sort = Sort::new(&schema, field, Direction::descending_if(desc)).unwrap();
+        let page = kfql::compile("", &schema, &ctx())
+            .unwrap()
+            .page(&records, &sort, Page::default())
+            .unwrap();
         page.records.iter().map(|t| t.reason.unwrap()).collect()
     };
     // empty first; "ad+corp:alice" < "ad+corp:alice","ad+corp:bob" (a prefix first);
@@ -379,15 +381,17 @@ fn tickets_sort_by_any_field_lists_element_by_element() {
     );
     assert_eq!(order("Created", true), [5, 4, 3, 2, 1]);
     assert_eq!(order("GUID", false), [1, 2, 3, 4, 5]);
-    assert_eq!(Sort::default_for(&schema).field(&schema).name(), "Created");
+    assert_eq!(Sort::default_for(&schema).field().name(), "Created");
 }
 
 #[test]
 fn tickets_page_like_instances() {
     let schema = venafi::schema();
     let filter = kfql::compile(r#"Approvers -ne NULL"#, &schema, &ctx()).unwrap();
-    let sort = Sort::new(&schema, "Created", true).unwrap();
-    let page = filter.page(tickets(), &sort, Page::new(2, 3).unwrap());
+    let sort = Sort::new(&schema, "Created", Direction::Descending).unwrap();
+    let page = filter
+        .page(tickets(), &sort, Page::new(2, 3).unwrap())
+        .expect("sort and filter share a schema");
     assert_eq!(page.total, 4);
     assert_eq!(
         page.records
@@ -401,7 +405,9 @@ fn tickets_page_like_instances() {
         .iter()
         .map(|t| serde_json::to_value(t).unwrap())
         .collect();
-    let by_value = filter.page(&values, &sort, Page::new(1, 2).unwrap());
+    let by_value = filter
+        .page(&values, &sort, Page::new(1, 2).unwrap())
+        .expect("sort and filter share a schema");
     assert_eq!(by_value.total, 4);
     assert_eq!(by_value.records[0]["Reason"], 5);
     assert!(now() > Utc.with_ymd_and_hms(2024, 5, 5, 0, 0, 0).unwrap());

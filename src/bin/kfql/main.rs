@@ -16,7 +16,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Parser as _, Subcommand, ValueEnum};
 use kfql::keyfactor::WorkflowInstance;
 use kfql::venafi::{CreateRequest, WorkflowTicket};
-use kfql::{Context, Error, Filter, Page, PageResult, Parser, Query, Scan, Schema, Sort};
+use kfql::{
+    Context, Direction, Error, Filter, Page, PageResult, Parser, Query, Scan, Schema, Sort,
+};
 
 use kinds::{Kind, SchemaName};
 
@@ -320,8 +322,8 @@ fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
     let ctx = context(&args.context)?;
     let filter = compile(&args.source, &ctx, &schema)?;
     let sort = match &args.sort {
-        Some(name) => Sort::new(&schema, name, args.desc)?,
-        None => Sort::default_for(&schema).descending(args.desc),
+        Some(name) => Sort::new(&schema, name, Direction::descending_if(args.desc))?,
+        None => Sort::default_for(&schema).with_direction(Direction::descending_if(args.desc)),
     };
     let page = Page::parse(args.page.as_deref(), args.limit.as_deref())?;
     if args.data.as_deref().is_some_and(|p| p.as_os_str() == "-")
@@ -352,7 +354,7 @@ fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
             if args.count {
                 Found::Count(filter.count(records))
             } else {
-                Found::Page(filter.page(records, &sort, page))
+                Found::Page(filter.page(records, &sort, page)?)
             }
         }
         Some(path) => {
