@@ -6,11 +6,11 @@
 //! comparison into an interval test. Errors point at the token's own span.
 
 use crate::error::closest;
-use crate::eval::{Filter, Node, Test, TextOp};
+use crate::filter::{Filter, Node, Test, TextOp};
 use crate::schema::{Field, FieldType, Schema};
 use crate::syntax::ast::{Comparison, Expr, Op, Query, Value};
 use crate::text::{Needle, trim_spaces};
-use crate::value::{self, Nanos, TokenError};
+use crate::value::{self, Nanos, TokenError, enum_index};
 use crate::{Context, Error, ErrorKind};
 
 /// Deserialized ASTs are not bound by a parser's limits; compiling and
@@ -308,13 +308,6 @@ fn instant(n: Nanos) -> chrono::DateTime<chrono::Utc> {
         } else {
             DateTime::<Utc>::MAX_UTC
         })
-}
-
-/// The index of `text` among `names`, ignoring case and trailing spaces.
-pub(crate) fn enum_index<S: AsRef<str>>(names: &[S], text: &str) -> Option<usize> {
-    names
-        .iter()
-        .position(|n| crate::text::cmp_folded(n.as_ref(), text).is_eq())
 }
 
 fn shorten(text: &str) -> String {

@@ -7,9 +7,9 @@ use std::io::{BufRead, Read};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::compile::enum_index;
-use crate::eval::TextList;
+use crate::record::TextList;
 use crate::schema::{Field, FieldType};
+use crate::value::enum_index;
 use crate::value::{parse_guid, parse_stored_datetime};
 use crate::{Error, ErrorKind, FieldValue, Guid, Record};
 

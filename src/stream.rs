@@ -16,7 +16,6 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use crate::json::{LineError, Position, io_error, is_blank, parse_line};
-use crate::venafi::WorkflowTicket;
 use crate::{Error, Filter, FromJson, Page, PageResult, Pager, Record, Sort, read_records};
 
 /// Record types that [`Scan`] reads from JSON Lines: checked through
@@ -38,19 +37,6 @@ pub trait FromJsonLine: FromJson + Record {
 
     /// The owned record, for records a page keeps.
     fn into_owned(record: Self::Borrowed<'_>) -> Self;
-}
-
-/// Venafi tickets have no borrowed form: `decode` is the checked path.
-impl FromJsonLine for WorkflowTicket {
-    type Borrowed<'a> = WorkflowTicket;
-
-    fn decode(line: &[u8]) -> Option<WorkflowTicket> {
-        parse_line(line).ok()
-    }
-
-    fn into_owned(record: WorkflowTicket) -> WorkflowTicket {
-        record
-    }
 }
 
 /// Filter, count and page records read from a JSON array or JSON Lines

@@ -470,3 +470,10 @@ mod tests {
         }
     }
 }
+
+/// The index of `text` among `names`, ignoring case and trailing spaces.
+pub(crate) fn enum_index<S: AsRef<str>>(names: &[S], text: &str) -> Option<usize> {
+    names
+        .iter()
+        .position(|n| crate::text::cmp_folded(n.as_ref(), text).is_eq())
+}

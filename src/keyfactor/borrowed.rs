@@ -13,8 +13,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 
 use super::{Definition, STATUS_NAMES, Status, WorkflowInstance, slot};
-use crate::compile::enum_index;
 use crate::schema::Field;
+use crate::value::enum_index;
 use crate::value::{parse_guid, parse_stored_datetime};
 use crate::{FieldValue, FromJsonLine, Guid, Record};
 

@@ -6,7 +6,7 @@
 //! identifiers from the [`Mapping`].
 
 use super::{Dialect, Mapping, Param, datetime_text_of_nanos};
-use crate::eval::{Node, Test, TextOp};
+use crate::filter::{Node, Test, TextOp};
 use crate::schema::{Field, FieldType};
 use crate::text::cmp_folded;
 use crate::value::{Nanos, format_guid};

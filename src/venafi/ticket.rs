@@ -9,11 +9,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::{CreateRequest, Identity, InvalidRequest, braced};
-use crate::compile::enum_index;
-use crate::eval::TextList;
-use crate::json::{FieldError, FromJson, Obj};
+use crate::json::{FieldError, FromJson, Obj, parse_line};
+use crate::record::TextList;
 use crate::schema::{Field, FieldType, Schema};
-use crate::{Context, FieldValue, Guid, Record};
+use crate::value::enum_index;
+use crate::{Context, FieldValue, FromJsonLine, Guid, Record};
 
 /// The names of [`TicketStatus`], in schema order, spelled as the API
 /// spells them.
@@ -326,5 +326,18 @@ fn string_list(v: Option<&Value>, key: &str) -> Result<Vec<String>, FieldError> 
             field: key.to_owned(),
             message: format!("expected an array of strings, found {}", kind(other)),
         }),
+    }
+}
+
+/// Venafi tickets have no borrowed form: `decode` is the checked path.
+impl FromJsonLine for WorkflowTicket {
+    type Borrowed<'a> = WorkflowTicket;
+
+    fn decode(line: &[u8]) -> Option<WorkflowTicket> {
+        parse_line(line).ok()
+    }
+
+    fn into_owned(record: WorkflowTicket) -> WorkflowTicket {
+        record
     }
 }
