@@ -390,6 +390,13 @@ pub(crate) fn parse_stored_datetime(text: &str) -> Result<DateTime<Utc>, String>
     }
 }
 
+/// The index of `text` among `names`, ignoring case and trailing spaces.
+pub(crate) fn enum_index<S: AsRef<str>>(names: &[S], text: &str) -> Option<usize> {
+    names
+        .iter()
+        .position(|n| crate::text::cmp_folded(n.as_ref(), text).is_eq())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,11 +476,4 @@ mod tests {
             assert_eq!(parse_integer(t), None, "{t}");
         }
     }
-}
-
-/// The index of `text` among `names`, ignoring case and trailing spaces.
-pub(crate) fn enum_index<S: AsRef<str>>(names: &[S], text: &str) -> Option<usize> {
-    names
-        .iter()
-        .position(|n| crate::text::cmp_folded(n.as_ref(), text).is_eq())
 }
