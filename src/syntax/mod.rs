@@ -25,6 +25,8 @@ pub mod ast;
 mod lexer;
 mod parser;
 
+pub(crate) use lexer::{is_field_name, is_keyword};
+
 use crate::{Error, ErrorKind, Limits, Span};
 use ast::Query;
 
