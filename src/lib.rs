@@ -104,7 +104,7 @@ mod text;
 mod value;
 pub mod venafi;
 
-pub use context::Context;
+pub use context::{Context, parse_time_zone};
 pub use error::{Error, ErrorKind, Span};
 pub use eval::{FieldValue, Filter, Record, TextList};
 pub use json::{FieldError, FromJson, Obj, Position, read_records};

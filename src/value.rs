@@ -350,17 +350,13 @@ pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
     let offset = match &b[at..] {
         [] => None,
         [b'Z' | b'z'] => Some(FixedOffset::east_opt(0).expect("zero offset")),
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let (Some(oh), Some(om)) = (num(&[*h1, *h2]), num(&[*m1, *m2])) else {
-                return Err(bad());
-            };
-            if oh > 23 || om > 59 {
+        rest => match parse_offset(rest) {
+            Ok(offset) => Some(offset),
+            Err(OffsetError::PastLimit) => {
                 return Err(format!("`{text}` has an offset past ±23:59"));
             }
-            let secs = (oh * 3600 + om * 60) as i32;
-            FixedOffset::east_opt(if *sign == b'-' { -secs } else { secs })
-        }
-        _ => return Err(bad()),
+            Err(OffsetError::Malformed) => return Err(bad()),
+        },
     };
     let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos).ok_or_else(bad)?;
     Ok(DateLit::At {
@@ -368,6 +364,33 @@ pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
         tail,
         offset,
     })
+}
+
+/// Why text is not a `±hh:mm` offset.
+pub(crate) enum OffsetError {
+    /// Not of that shape.
+    Malformed,
+    /// Hours past 23 or minutes past 59.
+    PastLimit,
+}
+
+/// `±hh:mm`, up to ±23:59: the offset of datetime values, and of the time
+/// zones [`parse_time_zone`](crate::parse_time_zone) reads.
+pub(crate) fn parse_offset(text: &[u8]) -> Result<FixedOffset, OffsetError> {
+    let [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] = text else {
+        return Err(OffsetError::Malformed);
+    };
+    let digit = |c: &u8| c.is_ascii_digit().then(|| i32::from(c - b'0'));
+    let (Some(h1), Some(h2), Some(m1), Some(m2)) = (digit(h1), digit(h2), digit(m1), digit(m2))
+    else {
+        return Err(OffsetError::Malformed);
+    };
+    let (h, m) = (h1 * 10 + h2, m1 * 10 + m2);
+    if h > 23 || m > 59 {
+        return Err(OffsetError::PastLimit);
+    }
+    let secs = h * 3600 + m * 60;
+    FixedOffset::east_opt(if *sign == b'-' { -secs } else { secs }).ok_or(OffsetError::PastLimit)
 }
 
 /// A stored datetime: no offset means UTC; precision stops at nanoseconds
