@@ -173,7 +173,7 @@ impl Compiler<'_> {
                 ErrorKind::InvalidValue,
                 format!(
                     "`{}` is not {what} for `{}`",
-                    shorten(&expanded),
+                    crate::render::shorten(&expanded, 60),
                     field.name()
                 ),
             )
@@ -315,13 +315,4 @@ pub(crate) fn enum_index<S: AsRef<str>>(names: &[S], text: &str) -> Option<usize
     names
         .iter()
         .position(|n| crate::text::cmp_folded(n.as_ref(), text).is_eq())
-}
-
-fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(60).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
 }

@@ -58,7 +58,7 @@ impl Page {
             |text: Option<&str>, default: u64, kind: ErrorKind, name: &str| -> Result<u64, Error> {
                 let Some(text) = text else { return Ok(default) };
                 let digits = text.strip_prefix('+').unwrap_or(text);
-                let shown: String = text.chars().take(40).collect();
+                let shown = crate::render::cut(text, 40);
                 let bad = || {
                     Error::new(
                         kind,

@@ -59,7 +59,7 @@ pub(crate) fn expand_tokens<'a>(text: &'a str, ctx: &Context) -> Result<Cow<'a, 
                     let digits = after[1..].bytes().take_while(u8::is_ascii_digit).count();
                     let token_len = 1 + digits + 1;
                     if digits == 0 || after.as_bytes().get(1 + digits) != Some(&b'%') {
-                        let shown: String = tail.chars().take(20).collect();
+                        let shown = crate::render::cut(tail, 20);
                         return Err(TokenError::Malformed(format!(
                             "`{shown}` is not a token: write %TODAY%, %TODAY-N% or %TODAY+N% with N in digits"
                         )));

@@ -135,9 +135,8 @@ impl<'a> Driver<'a> {
                 .unwrap_or(rest.len())
         };
         let word = &rest[..len];
-        let shown: String = word.chars().take(40).collect();
-        let ellipsis = if shown.len() < word.len() { "…" } else { "" };
-        (format!("`{shown}{ellipsis}`"), Span::new(at, at + len))
+        let shown = crate::render::shorten(word, 40);
+        (format!("`{shown}`"), Span::new(at, at + len))
     }
 
     /// `query := ws* ( or_expr ws* )? EOF`

@@ -43,11 +43,7 @@ impl Json {
 /// escaped so that a message stays on one line.
 pub(crate) fn quote(text: &str) -> String {
     let mut out = String::from("`");
-    for (i, c) in text.chars().enumerate() {
-        if i == 60 {
-            out.push('…');
-            break;
-        }
+    for c in crate::render::shorten(text, 60).chars() {
         if c.is_control() {
             out.extend(c.escape_default());
         } else {
