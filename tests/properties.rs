@@ -62,18 +62,19 @@ fn comparison() -> impl Strategy<Value = Expr> {
 }
 
 /// The parser's normal form: chains flat, never a chain of one.
-fn normalize(e: Expr) -> Expr {
-    let (xs, and) = match e {
+fn normalize(mut e: Expr) -> Expr {
+    // Children are taken, not moved out: `Expr` implements `Drop`.
+    let (xs, and) = match &mut e {
         Expr::Compare(_) => return e,
-        Expr::And(xs) => (xs, true),
-        Expr::Or(xs) => (xs, false),
+        Expr::And(xs) => (std::mem::take(xs), true),
+        Expr::Or(xs) => (std::mem::take(xs), false),
     };
     let mut out = Vec::new();
-    for x in xs.into_iter().map(normalize) {
-        match x {
-            Expr::And(ys) if and => out.extend(ys),
-            Expr::Or(ys) if !and => out.extend(ys),
-            other => out.push(other),
+    for mut x in xs.into_iter().map(normalize) {
+        match &mut x {
+            Expr::And(ys) if and => out.append(ys),
+            Expr::Or(ys) if !and => out.append(ys),
+            _ => out.push(x),
         }
     }
     match out.len() {

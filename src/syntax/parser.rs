@@ -63,15 +63,15 @@ impl Chain {
 
     /// Push `e`, splicing its children in when it is a chain of the same
     /// kind, so that `(A AND B) AND C` is stored as one flat AND.
-    fn push_flat(&mut self, e: Expr, same_kind: fn(&Expr) -> bool) {
+    fn push_flat(&mut self, mut e: Expr, same_kind: fn(&Expr) -> bool) {
         if !same_kind(&e) {
             return self.push(e);
         }
-        let (Expr::And(xs) | Expr::Or(xs)) = e else {
-            unreachable!("same_kind only matches chains")
-        };
-        for x in xs {
-            self.push(x);
+        // Taken, not moved: `Expr` implements `Drop`.
+        if let Expr::And(xs) | Expr::Or(xs) = &mut e {
+            for x in std::mem::take(xs) {
+                self.push(x);
+            }
         }
     }
 
