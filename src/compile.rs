@@ -81,7 +81,7 @@ impl Compiler<'_> {
     }
 
     fn field(&self, c: &Comparison) -> Result<&Field, Error> {
-        // SPEC §6: using a field a query cannot use is an error that lists
+        // docs/LANGUAGE.md, “Workflow instances”: using a field a query cannot use is an error that lists
         // the ones it can; a close match or the field's hint is the suggestion.
         let queryable = self.schema.queryable_names().join(", ");
         let Some(field) = self.schema.field(&c.field) else {

@@ -1,4 +1,4 @@
-//! Limits on what the parser accepts, part of the contract (SPEC §8).
+//! Limits on what the parser accepts, part of the contract (docs/LANGUAGE.md, “Errors and limits”).
 
 /// Limits that [`Parser`](crate::Parser) enforces while it reads a query.
 /// A value equal to a limit is allowed; one past it is an error that names
@@ -36,7 +36,7 @@ impl Limits {
         self.max_depth.min(Limits::MAX_DEPTH)
     }
 
-    /// The defaults of SPEC §8: 64 KiB, depth 64, 1,024 comparisons.
+    /// The defaults (docs/LANGUAGE.md, “Errors and limits”): 64 KiB, depth 64, 1,024 comparisons.
     pub const DEFAULT: Limits = Limits {
         max_bytes: 64 * 1024,
         max_depth: 64,

@@ -1,4 +1,4 @@
-//! Paging (SPEC §5): `PageReturned` and `ReturnLimit`, validated, and a
+//! Paging (docs/LANGUAGE.md, “Sorting and paging”): `PageReturned` and `ReturnLimit`, validated, and a
 //! top-k selection that keeps only the first page × limit matches in
 //! memory instead of sorting every match.
 

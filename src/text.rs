@@ -1,6 +1,6 @@
 //! Case-insensitive text comparison without allocation.
 //!
-//! SPEC §4 folds both sides with Rust's `str::to_lowercase`. Folding one
+//! docs/LANGUAGE.md, “Meaning of comparisons”, folds both sides with Rust's `str::to_lowercase`. Folding one
 //! `char` at a time with `char::to_lowercase` gives the same text except
 //! for `Σ`, which `str::to_lowercase` turns into `ς` at the end of a word;
 //! texts holding a `Σ` take the allocating path so that the result is
@@ -166,8 +166,8 @@ impl FirstByte {
     }
 }
 
-/// Orders texts as SPEC §5 sorts strings: by folded text without trailing
-/// spaces, code point by code point.
+/// Orders texts as strings sort (docs/LANGUAGE.md, “Sorting and paging”): by folded
+/// text without trailing spaces, code point by code point.
 pub(crate) fn cmp_folded(a: &str, b: &str) -> Ordering {
     let (a, b) = (trim_spaces(a), trim_spaces(b));
     if a.is_ascii() && b.is_ascii() {

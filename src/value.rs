@@ -191,7 +191,8 @@ pub(crate) fn format_guid(g: u128) -> String {
 }
 
 /// A GUID: 128 bits, printed lower-case and hyphenated, read from any form
-/// SPEC §3 accepts (braced or not, hyphenated or not, any case).
+/// docs/LANGUAGE.md, “Types and operators”, accepts (braced or not, hyphenated or not, any
+/// case).
 ///
 /// ```
 /// let g: kfql::Guid = "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}".parse()?;
@@ -271,7 +272,7 @@ impl DateLit {
     }
 }
 
-/// Datetime values of SPEC §3: `YYYY-MM-DD`, optionally `T` or a space and
+/// Datetime values (docs/LANGUAGE.md, “Types and operators”): `YYYY-MM-DD`, optionally `T` or a space and
 /// `hh:mm:ss`, a fraction of any length and `Z` or `±hh:mm`; or `M/D/YYYY`.
 pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
     let bad = || {

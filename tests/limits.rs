@@ -1,4 +1,4 @@
-//! Limits and hostile input (SPEC §8): every limit at its value and one
+//! Limits and hostile input (docs/LANGUAGE.md, “Errors and limits”): every limit at its value and one
 //! past it, inputs built to exhaust the stack or the clock, and malformed
 //! tokens, values and data. Nothing may panic or give a wrong answer.
 

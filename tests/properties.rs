@@ -2,7 +2,8 @@
 //!
 //! - printing a generated AST and parsing it back gives the same AST;
 //! - the real evaluator agrees with a deliberately simple reference
-//!   evaluator written here from SPEC §4, sharing no code with src/eval.rs;
+//!   evaluator written here from docs/LANGUAGE.md, “Meaning of comparisons”, sharing no code
+//!   with src/eval.rs;
 //! - `-eq`/`-ne`, `-eq NULL`/`-ne NULL` and `-contains`/`-notcontains`
 //!   partition the records they should;
 //! - pages 1..n concatenate to exactly the full sorted result.
@@ -377,7 +378,7 @@ fn render(t: &Tree) -> String {
     }
 }
 
-/// SPEC §4, read literally.
+/// docs/LANGUAGE.md, “Meaning of comparisons”, read literally.
 fn reference(t: &Tree, r: &Rec, zone: FixedOffset) -> bool {
     match t {
         Tree::And(xs) => xs.iter().all(|x| reference(x, r, zone)),

@@ -143,7 +143,8 @@ pub enum Op {
 }
 
 impl Op {
-    /// Every operator, in the order SPEC §2 lists them.
+    /// Every operator, in the order the grammar lists them (see
+    /// [`syntax`](crate::syntax)).
     pub const ALL: [Op; 10] = [
         Op::Eq,
         Op::Ne,

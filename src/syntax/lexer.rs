@@ -1,6 +1,7 @@
 //! Leaf parsers: whitespace, keywords, field names, operators and values.
 //!
-//! Each function's doc comment is the production of SPEC §2 it implements.
+//! Each function's doc comment is the production of the grammar (in
+//! `syntax/mod.rs`) it implements.
 //! They are nom parsers over `&str`; the driver in `parser.rs` turns their
 //! failures into [`Error`](crate::Error)s with spans, because only it knows
 //! what was expected at that point.
@@ -15,7 +16,7 @@ use crate::bytes::find2;
 
 pub(crate) type Res<'a, T> = IResult<&'a str, T>;
 
-/// `ws := space, tab, CR, LF, FF, VT` — ASCII only, as SPEC §2 requires.
+/// `ws := space, tab, CR, LF, FF, VT` — ASCII only, as the grammar requires.
 pub(crate) fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0C' | '\x0B')
 }

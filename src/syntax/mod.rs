@@ -1,4 +1,5 @@
-//! Text → [`Query`]: the grammar of SPEC §2, with no schema.
+//! Text → [`Query`]: the grammar, with no schema (docs/LANGUAGE.md, “Syntax”,
+//! explains it).
 //!
 //! ```text
 //! query      := ws* ( or_expr ws* )? EOF          -- empty or blank: every record

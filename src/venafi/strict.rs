@@ -1,6 +1,6 @@
 //! A JSON tree that keeps every key of an object in order, duplicates
 //! included. `serde_json::Value` keeps only the last of duplicate keys, and
-//! SPEC §7 makes a duplicate an error, so the request validator reads its
+//! docs/LANGUAGE.md, “Workflow tickets”, makes a duplicate an error, so the request validator reads its
 //! body into this tree instead.
 
 use std::fmt;
