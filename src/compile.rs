@@ -81,7 +81,7 @@ impl Compiler<'_> {
     }
 
     fn field(&self, c: &Comparison) -> Result<&Field, Error> {
-        // SPEC §6: using a field a query cannot use is an error that lists
+        // docs/LANGUAGE.md, “Workflow instances”: using a field a query cannot use is an error that lists
         // the ones it can; a close match or the field's hint is the suggestion.
         let queryable = self.schema.queryable_names().join(", ");
         let Some(field) = self.schema.field(&c.field) else {
@@ -173,7 +173,7 @@ impl Compiler<'_> {
                 ErrorKind::InvalidValue,
                 format!(
                     "`{}` is not {what} for `{}`",
-                    shorten(&expanded),
+                    crate::render::shorten(&expanded, 60),
                     field.name()
                 ),
             )
@@ -308,13 +308,4 @@ fn instant(n: Nanos) -> chrono::DateTime<chrono::Utc> {
         } else {
             DateTime::<Utc>::MAX_UTC
         })
-}
-
-fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(60).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
 }

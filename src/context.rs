@@ -67,3 +67,22 @@ impl Context {
         self.now.with_timezone(&self.zone).date_naive()
     }
 }
+
+/// A time zone written as text: `Z`, `UTC` in any case, or an offset
+/// `±hh:mm` up to ±23:59, as datetime values write it. This is what the
+/// CLI's `--tz` takes; `None` for anything else.
+///
+/// ```
+/// use chrono::FixedOffset;
+///
+/// assert_eq!(kfql::parse_time_zone("utc"), FixedOffset::east_opt(0));
+/// assert_eq!(kfql::parse_time_zone("-05:30"), FixedOffset::west_opt(5 * 3600 + 1800));
+/// assert_eq!(kfql::parse_time_zone("+24:00"), None);
+/// assert_eq!(kfql::parse_time_zone("z"), None);
+/// ```
+pub fn parse_time_zone(text: &str) -> Option<FixedOffset> {
+    if text == "Z" || text.eq_ignore_ascii_case("UTC") {
+        return FixedOffset::east_opt(0);
+    }
+    crate::value::parse_offset(text.as_bytes()).ok()
+}

@@ -197,11 +197,11 @@ impl fmt::Debug for Error {
     /// up in logs, and the text may be as long as the length limit.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let input = self.0.input.as_deref().map(|t| {
-            let short: String = t.chars().take(80).collect();
+            let short = crate::render::cut(t, 80);
             if short.len() < t.len() {
                 format!("{short}… ({} bytes)", t.len())
             } else {
-                short
+                short.to_owned()
             }
         });
         f.debug_struct("Error")

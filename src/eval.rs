@@ -1,4 +1,4 @@
-//! Evaluating a compiled [`Filter`] against records: SPEC §4.
+//! Evaluating a compiled [`Filter`] against records: docs/LANGUAGE.md, “Meaning of comparisons”.
 //!
 //! Everything that can be decided once was decided by `compile.rs`: field
 //! slots, typed operands, folded needles, day ranges as nanosecond
@@ -12,7 +12,7 @@ use crate::value::Nanos;
 use crate::{FieldValue, Record};
 
 impl Filter {
-    /// Whether `record` matches, exactly as SPEC §4 says.
+    /// Whether `record` matches, exactly as docs/LANGUAGE.md, “Meaning of comparisons”, says.
     #[inline(always)]
     pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
         self.root.eval_root(self.schema.fields(), record)

@@ -204,7 +204,34 @@ pub(crate) fn parse_line<T: FromJson>(line: &[u8]) -> Result<T, LineError> {
 
 /// Whether a line holds only JSON Lines' blank bytes.
 pub(crate) fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|b| b" \t\r\n".contains(b))
+    line.iter().all(|&b| is_blank_byte(b))
+}
+
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Blank input before the first record, as one buffer of it shows it.
+pub(crate) enum Blank {
+    /// The first byte that is not blank is at this index.
+    Until(usize),
+    /// Nothing but blanks: `lines` line breaks, then `rest` bytes after the
+    /// last one (all of them when there is none).
+    All { lines: u64, rest: usize },
+}
+
+/// Where blank input at the start of `buf` ends. Both readers drop blank
+/// input before the first record (its first byte tells an array from JSON
+/// Lines) but count its lines, so that positions in errors stay counted
+/// from the start of the input.
+pub(crate) fn blank_start(buf: &[u8]) -> Blank {
+    if let Some(i) = buf.iter().position(|&b| !is_blank_byte(b)) {
+        return Blank::Until(i);
+    }
+    Blank::All {
+        lines: buf.iter().filter(|&&b| b == b'\n').count() as u64,
+        rest: buf.iter().rev().take_while(|&&b| b != b'\n').count(),
+    }
 }
 
 /// Read records from a JSON array or JSON Lines (decided by the first
@@ -222,18 +249,16 @@ pub fn read_records<T: FromJson, R: BufRead>(
     let (mut skipped_lines, mut skipped_cols) = (0u64, 0u64);
     let first = loop {
         let buf = input.fill_buf().map_err(io)?;
-        match buf.iter().position(|b| !b" \t\r\n".contains(b)) {
-            Some(i) => break Some(buf[i]),
-            None if buf.is_empty() => break None,
-            None => {
-                let n = buf.len();
-                match buf.iter().rposition(|&b| b == b'\n') {
-                    Some(last) => {
-                        skipped_lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
-                        skipped_cols = (n - last - 1) as u64;
-                    }
-                    None => skipped_cols += n as u64,
+        match blank_start(buf) {
+            Blank::Until(i) => break Some(buf[i]),
+            Blank::All { .. } if buf.is_empty() => break None,
+            Blank::All { lines, rest } => {
+                if lines > 0 {
+                    skipped_cols = 0;
                 }
+                skipped_lines += lines;
+                skipped_cols += rest as u64;
+                let n = buf.len();
                 input.consume(n);
             }
         }

@@ -106,7 +106,7 @@ mod text;
 mod value;
 pub mod venafi;
 
-pub use context::Context;
+pub use context::{Context, parse_time_zone};
 pub use error::{Error, ErrorKind, Span};
 pub use filter::Filter;
 pub use json::{FieldError, FromJson, Obj, Position, read_records};

@@ -1,4 +1,4 @@
-//! Limits on what the parser accepts, part of the contract (SPEC §8).
+//! Limits on what the parser accepts, part of the contract (docs/LANGUAGE.md, “Errors and limits”).
 
 /// Limits that [`Parser`](crate::Parser) enforces while it reads a query.
 /// A value equal to a limit is allowed; one past it is an error that names
@@ -17,10 +17,10 @@ pub struct Limits {
     /// Query length in UTF-8 bytes. Default 65,536 (64 KiB).
     pub max_bytes: usize,
     /// Nesting depth of parentheses. Default 64, at most
-    /// [`Limits::MAX_DEPTH`] (a larger value acts as that cap). The AST is
-    /// recursive, so printing, comparing and dropping it use stack in
-    /// proportion to its depth; the cap keeps that within a 2 MiB thread
-    /// stack whatever the configuration.
+    /// [`Limits::MAX_DEPTH`] (a larger value acts as that cap). Compiling
+    /// and evaluating recurse, one call per level, and so do `Debug` and
+    /// serializing an [`Expr`](crate::Expr); the cap keeps them within a
+    /// 2 MiB thread stack whatever the configuration.
     pub max_depth: usize,
     /// Number of comparisons. Default 1,024.
     pub max_comparisons: usize,
@@ -36,7 +36,7 @@ impl Limits {
         self.max_depth.min(Limits::MAX_DEPTH)
     }
 
-    /// The defaults of SPEC §8: 64 KiB, depth 64, 1,024 comparisons.
+    /// The defaults (docs/LANGUAGE.md, “Errors and limits”): 64 KiB, depth 64, 1,024 comparisons.
     pub const DEFAULT: Limits = Limits {
         max_bytes: 64 * 1024,
         max_depth: 64,

@@ -5,6 +5,7 @@
 //! and clips spans that run past the line (a multi-line span is drawn to
 //! the end of its first line).
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use crate::{Error, Span};
@@ -93,6 +94,25 @@ fn carets(line: &str, line_start: usize, span: Span, mark: char) -> String {
     out
 }
 
+/// The first `max` characters of `text`, all of it when it is shorter.
+pub(crate) fn cut(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+/// `text` cut at `max` characters, with `…` when something was cut: the
+/// one way messages quote text that may be as long as the length limit.
+pub(crate) fn shorten(text: &str, max: usize) -> Cow<'_, str> {
+    let short = cut(text, max);
+    if short.len() < text.len() {
+        Cow::Owned(format!("{short}…"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +122,16 @@ mod tests {
         Error::new(ErrorKind::Syntax, "boom")
             .with_span(span)
             .with_input(input)
+    }
+
+    #[test]
+    fn shorten_cuts_at_characters_and_marks_the_cut() {
+        assert_eq!(cut("héllo", 2), "hé");
+        assert_eq!(cut("hé", 2), "hé");
+        assert_eq!(cut("", 0), "");
+        assert_eq!(shorten("héllo", 2), "hé…");
+        assert_eq!(shorten("héllo", 5), "héllo");
+        assert!(matches!(shorten("héllo", 9), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -290,17 +290,14 @@ impl SchemaBuilder {
     pub fn build(self) -> Result<Schema, Error> {
         let bad = |msg: String| Err(Error::new(ErrorKind::InvalidSchema, msg));
         for (i, f) in self.fields.iter().enumerate() {
-            let valid = f.name.starts_with(|c: char| c.is_ascii_alphabetic())
-                && f.name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-            if !valid {
+            // A field must be one a query can name.
+            if !crate::syntax::is_field_name(&f.name) {
                 return bad(format!(
                     "schema {}: `{}` is not a valid field name",
                     self.name, f.name
                 ));
             }
-            if ["and", "or", "not", "null"].contains(&f.name.to_ascii_lowercase().as_str()) {
+            if crate::syntax::is_keyword(&f.name) {
                 return bad(format!("schema {}: `{}` is a keyword", self.name, f.name));
             }
             if self.fields[..i]

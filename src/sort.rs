@@ -1,4 +1,4 @@
-//! The order of SPEC §5: one sort field, ascending or descending, nulls
+//! The order of docs/LANGUAGE.md, “Sorting and paging”: one sort field, ascending or descending, nulls
 //! first ascending and last descending, ties broken by the schema's key
 //! ascending and then by input order.
 

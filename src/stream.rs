@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use crate::json::{LineError, Position, io_error, is_blank, parse_line};
+use crate::json::{Blank, LineError, Position, blank_start, io_error, is_blank, parse_line};
 use crate::{Error, Filter, FromJson, Page, PageResult, Pager, Record, Sort, read_records};
 
 /// Record types that [`Scan`] reads from JSON Lines: checked through
@@ -153,16 +153,20 @@ impl Scan {
         let (mut filled, mut lines, mut offset) = (0, 0, 0);
         let first = loop {
             let status = fill(&mut input, &mut buf, &mut filled);
-            if let Some(&b) = buf[..filled].iter().find(|&&b| !is_blank(&[b])) {
-                // A read error waits until the records before it are read.
-                input.failed = status.err();
-                break b;
-            }
+            let (blank_lines, rest) = match blank_start(&buf[..filled]) {
+                Blank::Until(i) => {
+                    // A read error waits until the records before it are read.
+                    input.failed = status.err();
+                    break buf[i];
+                }
+                Blank::All { lines, rest } => (lines, rest),
+            };
             if status.map_err(io_error)? {
                 return Ok(tally());
             }
-            let end = after_last_newline(&buf[..filled]).unwrap_or(0);
-            lines += buf[..end].iter().filter(|&&b| b == b'\n').count() as u64;
+            // Whole blank lines go; a blank line's start stays in the buffer.
+            let end = filled - rest;
+            lines += blank_lines;
             offset += end as u64;
             buf.copy_within(end..filled, 0);
             filled -= end;

@@ -1,6 +1,6 @@
 //! Case-insensitive text comparison without allocation.
 //!
-//! SPEC §4 folds both sides with Rust's `str::to_lowercase`. Folding one
+//! docs/LANGUAGE.md, “Meaning of comparisons”, folds both sides with Rust's `str::to_lowercase`. Folding one
 //! `char` at a time with `char::to_lowercase` gives the same text except
 //! for `Σ`, which `str::to_lowercase` turns into `ς` at the end of a word;
 //! texts holding a `Σ` take the allocating path so that the result is
@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 
-use crate::bytes::{ONES, load, zero_bytes};
+use crate::bytes::{ONES, zero_bytes};
 use std::cmp::Ordering;
 
 /// `text` without trailing U+0020 spaces (only those, as SQL Server's `=`).
@@ -133,32 +133,16 @@ impl Needle {
             // found eight bytes at a time; only they compare the rest.
             let last = hay.len() - needle.len();
             let finder = FirstByte::new(first);
-            let mut at = 0;
-            while at <= last {
-                let mut hits = match hay.get(at..at + 8) {
-                    Some(word) => finder.hits(word),
-                    None => finder.hits_slow(&hay[at..]),
-                };
-                while hits != 0 {
-                    let i = at + hits.trailing_zeros() as usize / 8;
-                    if i > last {
-                        break;
-                    }
-                    if hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest) {
-                        return true;
-                    }
-                    hits &= hits - 1;
-                }
-                at += 8;
-            }
-            return false;
+            return crate::bytes::positions(hay, |w| finder.hits(w))
+                .take_while(|&i| i <= last)
+                .any(|i| hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest));
         }
         with_folded(hay, |h| h.contains(&self.folded))
     }
 }
 
-/// Finds a folded needle's first byte in a haystack, either case, eight
-/// bytes at a time (SWAR): for a letter, `byte | 0x20` equals it exactly
+/// A folded needle's first byte in either case, as a byte set for the
+/// eight-at-a-time scans of `crate::bytes`: for a letter, `byte | 0x20` equals it exactly
 /// when the byte is that letter in either case; any other byte must equal
 /// it as it is.
 struct FirstByte {
@@ -175,27 +159,15 @@ impl FirstByte {
         }
     }
 
-    /// Bit 8·j + 7 set for each byte j of `word` (eight bytes) that is a
-    /// candidate.
+    /// Bit 8·j + 7 set for each byte j of `word` that is a candidate.
     #[inline]
-    fn hits(&self, word: &[u8]) -> u64 {
-        zero_bytes((load(word) | self.fold) ^ self.pattern)
-    }
-
-    /// The same for fewer than eight bytes.
-    fn hits_slow(&self, tail: &[u8]) -> u64 {
-        let mut hits = 0;
-        for (j, &b) in tail.iter().enumerate() {
-            if (u64::from(b) | (self.fold & 0xff)) == self.pattern & 0xff {
-                hits |= 0x80 << (8 * j);
-            }
-        }
-        hits
+    fn hits(&self, word: u64) -> u64 {
+        zero_bytes((word | self.fold) ^ self.pattern)
     }
 }
 
-/// Orders texts as SPEC §5 sorts strings: by folded text without trailing
-/// spaces, code point by code point.
+/// Orders texts as strings sort (docs/LANGUAGE.md, “Sorting and paging”): by folded
+/// text without trailing spaces, code point by code point.
 pub(crate) fn cmp_folded(a: &str, b: &str) -> Ordering {
     let (a, b) = (trim_spaces(a), trim_spaces(b));
     if a.is_ascii() && b.is_ascii() {

@@ -59,7 +59,7 @@ pub(crate) fn expand_tokens<'a>(text: &'a str, ctx: &Context) -> Result<Cow<'a, 
                     let digits = after[1..].bytes().take_while(u8::is_ascii_digit).count();
                     let token_len = 1 + digits + 1;
                     if digits == 0 || after.as_bytes().get(1 + digits) != Some(&b'%') {
-                        let shown: String = tail.chars().take(20).collect();
+                        let shown = crate::render::cut(tail, 20);
                         return Err(TokenError::Malformed(format!(
                             "`{shown}` is not a token: write %TODAY%, %TODAY-N% or %TODAY+N% with N in digits"
                         )));
@@ -191,7 +191,8 @@ pub(crate) fn format_guid(g: u128) -> String {
 }
 
 /// A GUID: 128 bits, printed lower-case and hyphenated, read from any form
-/// SPEC §3 accepts (braced or not, hyphenated or not, any case).
+/// docs/LANGUAGE.md, “Types and operators”, accepts (braced or not, hyphenated or not, any
+/// case).
 ///
 /// ```
 /// let g: kfql::Guid = "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}".parse()?;
@@ -271,7 +272,7 @@ impl DateLit {
     }
 }
 
-/// Datetime values of SPEC §3: `YYYY-MM-DD`, optionally `T` or a space and
+/// Datetime values (docs/LANGUAGE.md, “Types and operators”): `YYYY-MM-DD`, optionally `T` or a space and
 /// `hh:mm:ss`, a fraction of any length and `Z` or `±hh:mm`; or `M/D/YYYY`.
 pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
     let bad = || {
@@ -350,17 +351,13 @@ pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
     let offset = match &b[at..] {
         [] => None,
         [b'Z' | b'z'] => Some(FixedOffset::east_opt(0).expect("zero offset")),
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let (Some(oh), Some(om)) = (num(&[*h1, *h2]), num(&[*m1, *m2])) else {
-                return Err(bad());
-            };
-            if oh > 23 || om > 59 {
+        rest => match parse_offset(rest) {
+            Ok(offset) => Some(offset),
+            Err(OffsetError::PastLimit) => {
                 return Err(format!("`{text}` has an offset past ±23:59"));
             }
-            let secs = (oh * 3600 + om * 60) as i32;
-            FixedOffset::east_opt(if *sign == b'-' { -secs } else { secs })
-        }
-        _ => return Err(bad()),
+            Err(OffsetError::Malformed) => return Err(bad()),
+        },
     };
     let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos).ok_or_else(bad)?;
     Ok(DateLit::At {
@@ -368,6 +365,33 @@ pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
         tail,
         offset,
     })
+}
+
+/// Why text is not a `±hh:mm` offset.
+pub(crate) enum OffsetError {
+    /// Not of that shape.
+    Malformed,
+    /// Hours past 23 or minutes past 59.
+    PastLimit,
+}
+
+/// `±hh:mm`, up to ±23:59: the offset of datetime values, and of the time
+/// zones [`parse_time_zone`](crate::parse_time_zone) reads.
+pub(crate) fn parse_offset(text: &[u8]) -> Result<FixedOffset, OffsetError> {
+    let [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] = text else {
+        return Err(OffsetError::Malformed);
+    };
+    let digit = |c: &u8| c.is_ascii_digit().then(|| i32::from(c - b'0'));
+    let (Some(h1), Some(h2), Some(m1), Some(m2)) = (digit(h1), digit(h2), digit(m1), digit(m2))
+    else {
+        return Err(OffsetError::Malformed);
+    };
+    let (h, m) = (h1 * 10 + h2, m1 * 10 + m2);
+    if h > 23 || m > 59 {
+        return Err(OffsetError::PastLimit);
+    }
+    let secs = h * 3600 + m * 60;
+    FixedOffset::east_opt(if *sign == b'-' { -secs } else { secs }).ok_or(OffsetError::PastLimit)
 }
 
 /// A stored datetime: no offset means UTC; precision stops at nanoseconds

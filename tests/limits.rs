@@ -1,4 +1,4 @@
-//! Limits and hostile input (SPEC §8): every limit at its value and one
+//! Limits and hostile input (docs/LANGUAGE.md, “Errors and limits”): every limit at its value and one
 //! past it, inputs built to exhaust the stack or the clock, and malformed
 //! tokens, values and data. Nothing may panic or give a wrong answer.
 
@@ -109,6 +109,62 @@ fn the_deepest_allowed_ast_prints_compares_compiles_and_drops_on_a_small_stack()
                 .kind(),
             ErrorKind::NestingTooDeep
         );
+    });
+}
+
+/// `depth` chains of one child each, alternating AND and OR, around one
+/// comparison: deeper than any parser limit allows, as only a hand-built
+/// or deserialized tree can be.
+fn hand_built(depth: usize, value: &str) -> kfql::Expr {
+    use kfql::{Comparison, Expr, Op, Span, Value};
+    let at = Span::new(0, 0);
+    let mut e = Expr::Compare(Comparison {
+        field: "Title".into(),
+        op: Op::Eq,
+        value: Value::Text(value.into()),
+        span: at,
+        field_span: at,
+        op_span: at,
+        value_span: at,
+    });
+    for level in 0..depth {
+        e = if level % 2 == 0 {
+            Expr::Or(vec![e])
+        } else {
+            Expr::And(vec![e])
+        };
+    }
+    e
+}
+
+#[test]
+fn a_million_deep_hand_built_ast_prints_compares_clones_and_drops_on_a_small_stack() {
+    const DEPTH: usize = 1_000_000;
+    on_small_stack(|| {
+        let tree = hand_built(DEPTH, "x");
+        // Only an OR directly inside an AND needs parentheses.
+        let half = DEPTH / 2;
+        let expected = format!("{}Title -eq \"x\"{}", "(".repeat(half), ")".repeat(half));
+        assert!(tree.to_string() == expected);
+        let mut copy = tree.clone();
+        assert!(copy == tree);
+        // Change the deepest comparison only: equality must walk down to it.
+        let mut at = &mut copy;
+        loop {
+            match at {
+                kfql::Expr::And(xs) | kfql::Expr::Or(xs) => at = &mut xs[0],
+                kfql::Expr::Compare(c) => {
+                    c.value = kfql::Value::Text("y".into());
+                    break;
+                }
+            }
+        }
+        assert!(copy != tree);
+        let q = kfql::Query { expr: Some(tree) };
+        assert_eq!(q.fields(), ["Title"]);
+        let err = q.compile(&keyfactor::schema(), &ctx()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NestingTooDeep);
+        drop((q, copy));
     });
 }
 

@@ -2,7 +2,8 @@
 //!
 //! - printing a generated AST and parsing it back gives the same AST;
 //! - the real evaluator agrees with a deliberately simple reference
-//!   evaluator written here from SPEC §4, sharing no code with src/eval.rs;
+//!   evaluator written here from docs/LANGUAGE.md, “Meaning of comparisons”, sharing no code
+//!   with src/eval.rs;
 //! - `-eq`/`-ne`, `-eq NULL`/`-ne NULL` and `-contains`/`-notcontains`
 //!   partition the records they should;
 //! - pages 1..n concatenate to exactly the full sorted result.
@@ -62,18 +63,19 @@ fn comparison() -> impl Strategy<Value = Expr> {
 }
 
 /// The parser's normal form: chains flat, never a chain of one.
-fn normalize(e: Expr) -> Expr {
-    let (xs, and) = match e {
+fn normalize(mut e: Expr) -> Expr {
+    // Children are taken, not moved out: `Expr` implements `Drop`.
+    let (xs, and) = match &mut e {
         Expr::Compare(_) => return e,
-        Expr::And(xs) => (xs, true),
-        Expr::Or(xs) => (xs, false),
+        Expr::And(xs) => (std::mem::take(xs), true),
+        Expr::Or(xs) => (std::mem::take(xs), false),
     };
     let mut out = Vec::new();
-    for x in xs.into_iter().map(normalize) {
-        match x {
-            Expr::And(ys) if and => out.extend(ys),
-            Expr::Or(ys) if !and => out.extend(ys),
-            other => out.push(other),
+    for mut x in xs.into_iter().map(normalize) {
+        match &mut x {
+            Expr::And(ys) if and => out.append(ys),
+            Expr::Or(ys) if !and => out.append(ys),
+            _ => out.push(x),
         }
     }
     match out.len() {
@@ -376,7 +378,7 @@ fn render(t: &Tree) -> String {
     }
 }
 
-/// SPEC §4, read literally.
+/// docs/LANGUAGE.md, “Meaning of comparisons”, read literally.
 fn reference(t: &Tree, r: &Rec, zone: FixedOffset) -> bool {
     match t {
         Tree::And(xs) => xs.iter().all(|x| reference(x, r, zone)),

@@ -168,24 +168,12 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Bytes that end a run of plain string text: `"`, `\` and controls.
-fn is_special(b: u8) -> bool {
-    b == b'"' || b == b'\\' || b < 0x20
-}
-
-const ONES: u64 = u64::MAX / 255;
-
-/// The position of the first special byte in the eight bytes of `w` (read
-/// little-endian), if any: Mycroft's zero-byte test, as serde_json's own
-/// string scanner does it. Only the lowest flag is exact, which is the one
-/// used.
-fn first_special(w: u64) -> Option<usize> {
-    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x;
-    let quote = zero_in(w ^ (ONES * u64::from(b'"')));
-    let backslash = zero_in(w ^ (ONES * u64::from(b'\\')));
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    let flags = (quote | backslash | control) & (ONES << 7);
-    (flags != 0).then(|| flags.trailing_zeros() as usize / 8)
+/// Bytes that end a run of plain string text: `"`, `\` and controls, as
+/// flags for the eight-at-a-time scan of `crate::bytes`.
+#[inline]
+fn special(w: u64) -> u64 {
+    use crate::bytes::{bytes_below, eq_bytes};
+    eq_bytes(w, b'"') | eq_bytes(w, b'\\') | bytes_below(w, 0x20)
 }
 
 struct Scanner<'a> {
@@ -235,20 +223,7 @@ impl<'a> Scanner<'a> {
     /// Skip bytes up to the next special one, eight at a time.
     fn plain_run(&mut self) {
         let rest = &self.bytes()[self.at..];
-        let mut chunks = rest.chunks_exact(8);
-        for chunk in &mut chunks {
-            let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-            if let Some(i) = first_special(w) {
-                self.at += i;
-                return;
-            }
-            self.at += 8;
-        }
-        let tail = chunks.remainder();
-        self.at += tail
-            .iter()
-            .position(|&c| is_special(c))
-            .unwrap_or(tail.len());
+        self.at += crate::bytes::find_first(rest, special).unwrap_or(rest.len());
     }
 
     /// The rest of a string with escapes, from its first byte at `start`.

@@ -1,5 +1,5 @@
 //! Keyfactor Command workflow instances (GET /Workflow/Instances): the
-//! record type with the API's exact PascalCase names, its schema (SPEC §6),
+//! record type with the API's exact PascalCase names, its schema (docs/LANGUAGE.md, “Workflow instances”),
 //! and its checked conversion from JSON.
 
 mod borrowed;
@@ -126,7 +126,7 @@ mod slot {
     pub const WORKFLOW_TYPE: usize = 13;
 }
 
-/// The workflow-instance schema of SPEC §6: nine queryable fields, every
+/// The workflow-instance schema of docs/LANGUAGE.md, “Workflow instances”: nine queryable fields, every
 /// field but `Definition` sortable, key `ReferenceId`, default sort
 /// `CurrentStepDisplayName`.
 ///

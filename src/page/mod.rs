@@ -1,4 +1,4 @@
-//! Paging (SPEC §5): `PageReturned` and `ReturnLimit`, validated, and a
+//! Paging (docs/LANGUAGE.md, “Sorting and paging”): `PageReturned` and `ReturnLimit`, validated, and a
 //! top-k selection that keeps only the first page × limit matches in
 //! memory instead of sorting every match.
 
@@ -60,7 +60,7 @@ impl Page {
             |text: Option<&str>, default: u64, kind: ErrorKind, name: &str| -> Result<u64, Error> {
                 let Some(text) = text else { return Ok(default) };
                 let digits = text.strip_prefix('+').unwrap_or(text);
-                let shown: String = text.chars().take(40).collect();
+                let shown = crate::render::cut(text, 40);
                 let bad = || {
                     Error::new(
                         kind,

@@ -223,7 +223,7 @@ impl Builder<'_> {
         }
     }
 
-    /// The ORDER BY list of SPEC §5: the sort field with explicit null
+    /// The ORDER BY list of docs/LANGUAGE.md, “Sorting and paging”: the sort field with explicit null
     /// placement, the key ascending, the input order.
     pub(super) fn order_by(&mut self, sort: &Sort) -> Result<String, Error> {
         let schema = self.mapping.schema().clone();

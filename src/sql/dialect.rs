@@ -64,7 +64,8 @@ pub trait Dialect {
 /// Folding calls `kfql_fold`, an application-defined SQL function that the
 /// connection must register: SQLite's own `lower()` folds only ASCII.
 /// See [`FOLD_FUNCTION`](super::FOLD_FUNCTION) for the registration (three
-/// lines with `rusqlite`). With it, every rule of SPEC §4–§5 holds exactly.
+/// lines with `rusqlite`). With it, every rule of docs/LANGUAGE.md, “Meaning of comparisons” and
+/// “Sorting and paging”, holds exactly.
 ///
 /// Limits: a `LIKE` pattern longer than SQLite's
 /// `SQLITE_MAX_LIKE_PATTERN_LENGTH` (50,000 bytes by default) is an error

@@ -13,7 +13,7 @@ use crate::{Error, ErrorKind, Schema};
 /// read when the field itself is null) to a column of its own, which the
 /// SQL reads as `COALESCE(field, fallback)`. [`input_order`] names the
 /// column that holds the records' input order, the last tie-break of
-/// SPEC §5.
+/// docs/LANGUAGE.md, “Sorting and paging”.
 ///
 /// [`column`]: Mapping::column
 /// [`input_order`]: Mapping::input_order

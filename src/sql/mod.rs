@@ -1,7 +1,7 @@
 //! Running a checked query in your database: a [`Filter`], a [`Sort`] and a
 //! [`Page`] become SQL text and bound parameters for SQLite or PostgreSQL,
-//! with exactly the meaning SPEC §4–§5 gives them in memory (behind the
-//! `sql` cargo feature).
+//! with exactly the meaning they have in memory (docs/LANGUAGE.md, “Meaning of comparisons”
+//! and “Sorting and paging”; behind the `sql` cargo feature).
 //!
 //! The SQL is built from the compiled filter, so field names, types,
 //! tokens and day ranges are resolved once, by [`Query::compile`]. No
@@ -52,7 +52,7 @@
 //!
 //! # Case folding
 //!
-//! SPEC §4 folds with Rust's `str::to_lowercase`. [`Sqlite`] calls
+//! docs/LANGUAGE.md, “Meaning of comparisons”, folds with Rust's `str::to_lowercase`. [`Sqlite`] calls
 //! [`FOLD_FUNCTION`], `kfql_fold`, which the connection registers to call
 //! [`fold`]: exact. [`Postgres`] calls `lower()`, which agrees with Rust
 //! except for `Σ` at the end of a word, `İ`, and letters newer than the C

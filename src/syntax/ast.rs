@@ -32,7 +32,17 @@ pub struct Query {
 /// the deepest query the default limits allow stays within serde_json's
 /// default recursion limit: a chain is an array headed by its keyword,
 /// `["AND", child, child, …]`, and a comparison is its object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// A tree built by hand may nest deeper than any parser limit. Building,
+/// printing ([`Display`](fmt::Display)), comparing, cloning and dropping
+/// one use a heap stack, not the call stack, so they work at any depth
+/// (a million levels on a 2 MiB thread stack is tested). `Debug` and
+/// `Serialize` recurse, one call per level: keep them to trees that
+/// [`Limits::MAX_DEPTH`](crate::Limits::MAX_DEPTH) allows, which is all
+/// that compiling accepts anyway. Because `Expr` implements `Drop`, its
+/// children are borrowed, not moved, out of it: match on `&expr`, or take
+/// a chain's children with `std::mem::take`.
+#[derive(Debug)]
 pub enum Expr {
     /// Every child holds.
     And(Vec<Expr>),
@@ -133,7 +143,8 @@ pub enum Op {
 }
 
 impl Op {
-    /// Every operator, in the order SPEC §2 lists them.
+    /// Every operator, in the order the grammar lists them (see
+    /// [`syntax`](crate::syntax)).
     pub const ALL: [Op; 10] = [
         Op::Eq,
         Op::Ne,
@@ -218,7 +229,7 @@ impl Query {
 /// let text = format!("InitiatingUserName -eq {}", kfql::quote(name));
 /// assert_eq!(text, r#"InitiatingUserName -eq "KEYEXAMPLE\\o\"brien""#);
 /// let q = kfql::parse(&text)?;
-/// let kfql::Expr::Compare(c) = q.expr.unwrap() else { unreachable!() };
+/// let Some(kfql::Expr::Compare(c)) = &q.expr else { unreachable!() };
 /// assert_eq!(c.value, kfql::Value::Text(name.to_owned()));
 /// # Ok::<(), kfql::Error>(())
 /// ```
@@ -250,29 +261,122 @@ impl fmt::Display for Query {
 
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (children, sep) = match self {
-            Expr::Compare(c) => return c.fmt(f),
-            Expr::And(xs) => (xs, " AND "),
-            Expr::Or(xs) => (xs, " OR "),
-        };
-        for (i, child) in children.iter().enumerate() {
-            if i > 0 {
-                f.write_str(sep)?;
-            }
-            // OR inside AND needs parentheses for precedence; a chain
-            // directly inside its own kind (never made by the parser) gets
-            // them too so that the printed text keeps the tree's shape.
-            let paren = !matches!(
-                (self, child),
-                (_, Expr::Compare(_)) | (Expr::Or(_), Expr::And(_))
-            );
-            if paren {
-                write!(f, "({child})")?;
-            } else {
-                child.fmt(f)?;
+        // What is left to print, last part on top: an explicit stack, so
+        // that a hand-built tree of any depth prints (see `Expr`).
+        enum Part<'a> {
+            Expr(&'a Expr),
+            Text(&'static str),
+        }
+        let mut todo = vec![Part::Expr(self)];
+        while let Some(part) = todo.pop() {
+            let (parent, children, sep) = match part {
+                Part::Text(text) => {
+                    f.write_str(text)?;
+                    continue;
+                }
+                Part::Expr(Expr::Compare(c)) => {
+                    c.fmt(f)?;
+                    continue;
+                }
+                Part::Expr(e @ Expr::And(xs)) => (e, xs, " AND "),
+                Part::Expr(e @ Expr::Or(xs)) => (e, xs, " OR "),
+            };
+            for (i, child) in children.iter().enumerate().rev() {
+                // OR inside AND needs parentheses for precedence; a chain
+                // directly inside its own kind (never made by the parser)
+                // gets them too so that the printed text keeps the tree's
+                // shape.
+                let paren = !matches!(
+                    (parent, child),
+                    (_, Expr::Compare(_)) | (Expr::Or(_), Expr::And(_))
+                );
+                if paren {
+                    todo.push(Part::Text(")"));
+                }
+                todo.push(Part::Expr(child));
+                if paren {
+                    todo.push(Part::Text("("));
+                }
+                if i > 0 {
+                    todo.push(Part::Text(sep));
+                }
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        // Children move to a heap stack and are emptied there before they
+        // drop, so that no drop recurses more than one level.
+        let mut todo = match self {
+            Expr::And(xs) | Expr::Or(xs) if xs.iter().any(Expr::is_chain) => std::mem::take(xs),
+            _ => return,
+        };
+        while let Some(mut e) = todo.pop() {
+            if let Expr::And(xs) | Expr::Or(xs) = &mut e {
+                todo.append(xs);
+            }
+        }
+    }
+}
+
+impl Expr {
+    fn is_chain(&self) -> bool {
+        !matches!(self, Expr::Compare(_))
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        // Pairs still to compare: an explicit stack, as in `Display`.
+        let mut todo = vec![(self, other)];
+        while let Some(pair) = todo.pop() {
+            match pair {
+                (Expr::Compare(a), Expr::Compare(b)) if a == b => {}
+                (Expr::And(xs), Expr::And(ys)) | (Expr::Or(xs), Expr::Or(ys))
+                    if xs.len() == ys.len() =>
+                {
+                    todo.extend(xs.iter().zip(ys));
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+impl Eq for Expr {}
+
+impl Clone for Expr {
+    fn clone(&self) -> Expr {
+        // Post-order with an explicit stack: `Visit` copies a comparison
+        // or schedules a chain's children, then `Build` collects the
+        // copies of its `len` children from the top of `done`.
+        enum Step<'a> {
+            Visit(&'a Expr),
+            Build(&'a Expr, usize),
+        }
+        let mut todo = vec![Step::Visit(self)];
+        let mut done: Vec<Expr> = Vec::new();
+        while let Some(step) = todo.pop() {
+            match step {
+                Step::Visit(Expr::Compare(c)) => done.push(Expr::Compare(c.clone())),
+                Step::Visit(e @ (Expr::And(xs) | Expr::Or(xs))) => {
+                    todo.push(Step::Build(e, xs.len()));
+                    todo.extend(xs.iter().rev().map(Step::Visit));
+                }
+                Step::Build(e, len) => {
+                    let children = done.split_off(done.len() - len);
+                    done.push(match e {
+                        Expr::And(_) => Expr::And(children),
+                        _ => Expr::Or(children),
+                    });
+                }
+            }
+        }
+        done.pop().expect("the root was built")
     }
 }
 

@@ -1,6 +1,7 @@
 //! Leaf parsers: whitespace, keywords, field names, operators and values.
 //!
-//! Each function's doc comment is the production of SPEC §2 it implements.
+//! Each function's doc comment is the production of the grammar (in
+//! `syntax/mod.rs`) it implements.
 //! They are nom parsers over `&str`; the driver in `parser.rs` turns their
 //! failures into [`Error`](crate::Error)s with spans, because only it knows
 //! what was expected at that point.
@@ -15,7 +16,7 @@ use crate::bytes::find2;
 
 pub(crate) type Res<'a, T> = IResult<&'a str, T>;
 
-/// `ws := space, tab, CR, LF, FF, VT` — ASCII only, as SPEC §2 requires.
+/// `ws := space, tab, CR, LF, FF, VT` — ASCII only, as the grammar requires.
 pub(crate) fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0C' | '\x0B')
 }
@@ -64,19 +65,38 @@ pub(crate) fn parse_keyword(i: &str) -> Res<'_, Keyword> {
     }
 }
 
-/// `field := letter ( letter | digit | "_" | "." )*`
-pub(crate) fn parse_field(i: &str) -> Res<'_, &str> {
+/// Whether `word` is one of the reserved words, in any case.
+pub(crate) fn is_keyword(word: &str) -> bool {
+    parse_keyword(word).is_ok_and(|(rest, _)| rest.is_empty())
+}
+
+/// The length in bytes of the field name that starts `text`, 0 if none:
+/// the one statement of the rule, for the parser and for schemas (whose
+/// fields must be names a query can write).
+fn field_len(text: &str) -> usize {
     // All ASCII, so a byte scan (this runs once per comparison; nom's
     // `char` combinators decode UTF-8 on the way).
-    let b = i.as_bytes();
+    let b = text.as_bytes();
     if !b.first().is_some_and(u8::is_ascii_alphabetic) {
-        return fail(i);
+        return 0;
     }
-    let len = 1 + b[1..]
+    1 + b[1..]
         .iter()
         .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
-        .count();
-    Ok((&i[len..], &i[..len]))
+        .count()
+}
+
+/// Whether all of `name` is a `field` (keywords aside: see [`is_keyword`]).
+pub(crate) fn is_field_name(name: &str) -> bool {
+    !name.is_empty() && field_len(name) == name.len()
+}
+
+/// `field := letter ( letter | digit | "_" | "." )*`
+pub(crate) fn parse_field(i: &str) -> Res<'_, &str> {
+    match field_len(i) {
+        0 => fail(i),
+        len => Ok((&i[len..], &i[..len])),
+    }
 }
 
 /// `operator := "-" letter+` — looked up afterwards, so that `-equals`
@@ -178,6 +198,18 @@ mod tests {
         assert_eq!(parse_keyword("Null").unwrap().1, Keyword::Null);
         assert!(parse_keyword("ANDROID").is_err());
         assert!(parse_keyword("AND_").is_err());
+        assert!(is_keyword("nOt") && !is_keyword("NOTE") && !is_keyword("NOT "));
+    }
+
+    #[test]
+    fn field_names_start_with_a_letter_and_hold_letters_digits_underscores_dots() {
+        assert_eq!(
+            parse_field("Definition.Id -eq").unwrap(),
+            (" -eq", "Definition.Id")
+        );
+        assert!(parse_field("_x").is_err() && parse_field("1x").is_err());
+        assert!(is_field_name("a_1.B") && !is_field_name("") && !is_field_name("a-b"));
+        assert!(!is_field_name("Straße") && !is_field_name("a b"));
     }
 
     #[test]

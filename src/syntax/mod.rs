@@ -1,4 +1,5 @@
-//! Text → [`Query`]: the grammar of SPEC §2, with no schema.
+//! Text → [`Query`]: the grammar, with no schema (docs/LANGUAGE.md, “Syntax”,
+//! explains it).
 //!
 //! ```text
 //! query      := ws* ( or_expr ws* )? EOF          -- empty or blank: every record
@@ -24,6 +25,8 @@
 pub mod ast;
 mod lexer;
 mod parser;
+
+pub(crate) use lexer::{is_field_name, is_keyword};
 
 use crate::{Error, ErrorKind, Limits, Span};
 use ast::Query;

@@ -63,15 +63,15 @@ impl Chain {
 
     /// Push `e`, splicing its children in when it is a chain of the same
     /// kind, so that `(A AND B) AND C` is stored as one flat AND.
-    fn push_flat(&mut self, e: Expr, same_kind: fn(&Expr) -> bool) {
+    fn push_flat(&mut self, mut e: Expr, same_kind: fn(&Expr) -> bool) {
         if !same_kind(&e) {
             return self.push(e);
         }
-        let (Expr::And(xs) | Expr::Or(xs)) = e else {
-            unreachable!("same_kind only matches chains")
-        };
-        for x in xs {
-            self.push(x);
+        // Taken, not moved: `Expr` implements `Drop`.
+        if let Expr::And(xs) | Expr::Or(xs) = &mut e {
+            for x in std::mem::take(xs) {
+                self.push(x);
+            }
         }
     }
 
@@ -135,9 +135,8 @@ impl<'a> Driver<'a> {
                 .unwrap_or(rest.len())
         };
         let word = &rest[..len];
-        let shown: String = word.chars().take(40).collect();
-        let ellipsis = if shown.len() < word.len() { "…" } else { "" };
-        (format!("`{shown}{ellipsis}`"), Span::new(at, at + len))
+        let shown = crate::render::shorten(word, 40);
+        (format!("`{shown}`"), Span::new(at, at + len))
     }
 
     /// `query := ws* ( or_expr ws* )? EOF`

@@ -1,4 +1,4 @@
-//! Validating the `Approvers` of a Create request (SPEC §7): identity
+//! Validating the `Approvers` of a Create request (docs/LANGUAGE.md, “Workflow tickets”): identity
 //! strings and objects, their forms, prefixes and `local` GUIDs.
 
 use super::strict::{Json, quote};

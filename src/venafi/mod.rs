@@ -1,4 +1,5 @@
-//! Venafi Trust Protection Platform workflow tickets (SPEC §7): the
+//! Venafi Trust Protection Platform workflow tickets (docs/LANGUAGE.md,
+//! “Workflow tickets”): the
 //! `POST /vedsdk/Workflow/Ticket/Create` request and responses with the
 //! API's exact JSON names, the request's validation, and ticket records with
 //! their [`schema`], filtered, sorted and paged by the same compiled
@@ -78,7 +79,7 @@ pub struct CreateRequest {
 
 impl CreateRequest {
     /// Read and validate a request body: UTF-8 JSON, one object, no
-    /// duplicate or unknown keys, every rule of SPEC §7. The error lists
+    /// duplicate or unknown keys, every rule of docs/LANGUAGE.md, “Workflow tickets”. The error lists
     /// every problem found, each with its field path.
     pub fn parse(body: &[u8]) -> Result<CreateRequest, InvalidRequest> {
         validate::parse(body)
@@ -366,7 +367,7 @@ impl<'de> Deserialize<'de> for ResultCode {
 }
 
 /// Serde for GUIDs written braced and lower-case (`{0f1e…}`), read in any
-/// form SPEC §3 accepts.
+/// form docs/LANGUAGE.md, “Types and operators”, accepts.
 pub(crate) mod braced {
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -1,6 +1,6 @@
 //! A JSON tree that keeps every key of an object in order, duplicates
 //! included. `serde_json::Value` keeps only the last of duplicate keys, and
-//! SPEC §7 makes a duplicate an error, so the request validator reads its
+//! docs/LANGUAGE.md, “Workflow tickets”, makes a duplicate an error, so the request validator reads its
 //! body into this tree instead.
 
 use std::fmt;
@@ -43,11 +43,7 @@ impl Json {
 /// escaped so that a message stays on one line.
 pub(crate) fn quote(text: &str) -> String {
     let mut out = String::from("`");
-    for (i, c) in text.chars().enumerate() {
-        if i == 60 {
-            out.push('…');
-            break;
-        }
+    for c in crate::render::shorten(text, 60).chars() {
         if c.is_control() {
             out.extend(c.escape_default());
         } else {

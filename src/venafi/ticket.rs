@@ -1,4 +1,4 @@
-//! Workflow-ticket records (SPEC §7): the record type with the API's
+//! Workflow-ticket records (docs/LANGUAGE.md, “Workflow tickets”): the record type with the API's
 //! names, its schema, its checked conversion from JSON, and the creation of
 //! a ticket from a valid request.
 
@@ -98,7 +98,7 @@ impl<'de> Deserialize<'de> for TicketStatus {
     }
 }
 
-/// One workflow ticket, with exactly the names of SPEC §7. Every key is
+/// One workflow ticket, with exactly the names of docs/LANGUAGE.md, “Workflow tickets”. Every key is
 /// written, null when absent; `Approvers` is always an array.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowTicket {
@@ -220,7 +220,7 @@ mod slot {
     pub const UPDATED: usize = 8;
 }
 
-/// The workflow-ticket schema of SPEC §7: every field queryable and
+/// The workflow-ticket schema of docs/LANGUAGE.md, “Workflow tickets”: every field queryable and
 /// sortable, `Approvers` a string list, key `GUID`, default sort `Created`.
 ///
 /// ```

@@ -1,4 +1,4 @@
-//! Validating a Ticket/Create request (SPEC §7). The body is read into a
+//! Validating a Ticket/Create request (docs/LANGUAGE.md, “Workflow tickets”). The body is read into a
 //! tree that keeps duplicate keys, then every rule is checked and every
 //! problem kept, each with the path of the field it concerns.
 

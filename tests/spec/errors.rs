@@ -1,4 +1,4 @@
-//! SPEC §8: one case per error kind (kind, span, suggestion, and the
+//! docs/LANGUAGE.md, “Errors and limits”: one case per error kind (kind, span, suggestion, and the
 //! rendering a person sees), record and schema errors, and the JSON form.
 
 use kfql::{Context, Direction, Error, ErrorKind, FieldType, Page, Schema, Sort};

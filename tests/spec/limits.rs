@@ -1,4 +1,4 @@
-//! SPEC §8, limits and input safety: length, depth and comparison count
+//! docs/LANGUAGE.md, “Errors and limits”: limits and input safety: length, depth and comparison count
 //! at the limit and one past it, and invalid UTF-8.
 
 use kfql::{Error, ErrorKind, Limits, Parser};

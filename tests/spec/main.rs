@@ -1,5 +1,5 @@
-//! The conformance suite for SPEC.md §2–§6 and §8: one integration-test
-//! binary, one module per section. Every rule has a test that fails when
+//! The conformance suite for docs/LANGUAGE.md, from “Syntax” to “Workflow instances” and
+//! “Errors and limits”: one integration-test binary, one module per section. Every rule has a test that fails when
 //! the rule breaks; regressions are named after what broke.
 
 mod common;

@@ -1,4 +1,4 @@
-//! SPEC §4: what every comparison means: case folding, trailing spaces,
+//! docs/LANGUAGE.md, “Meaning of comparisons”: what every comparison means: case folding, trailing spaces,
 //! literal substrings, nulls, day ranges, time zones, exact fractions,
 //! GUID values, and the Definition fallbacks. Every check runs on typed
 //! records and on the same records as `serde_json::Value` (see `matching`).

@@ -1,4 +1,4 @@
-//! SPEC §2, canonical form: what `Display` prints, that printing and
+//! docs/LANGUAGE.md, “Canonical form”: what `Display` prints, that printing and
 //! parsing round-trip, `quote`, `Query::fields` and the AST's serde form.
 
 use kfql::{Expr, Op, Query, Value};

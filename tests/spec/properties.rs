@@ -1,7 +1,7 @@
 //! Properties over generated queries: every text either parses, prints to
 //! a canonical form that parses back equal, and compiles or fails with a
-//! well-formed error; or fails to parse with a well-formed error (SPEC §2
-//! canonical form, §8 "never a panic").
+//! well-formed error; or fails to parse with a well-formed error (docs/LANGUAGE.md,
+//! “Canonical form” and “Errors and limits”: never a panic).
 
 use proptest::prelude::*;
 

@@ -1,4 +1,4 @@
-//! SPEC §6: reading workflow instances from JSON arrays and JSON Lines,
+//! docs/LANGUAGE.md, “Workflow instances”: reading workflow instances from JSON arrays and JSON Lines,
 //! malformed records, unknown keys and duplicate keys.
 
 use kfql::keyfactor::{Status, WorkflowInstance};

@@ -1,4 +1,4 @@
-//! SPEC §5: sort fields, the order of each type, nulls, tie-breaking,
+//! docs/LANGUAGE.md, “Sorting and paging”: sort fields, the order of each type, nulls, tie-breaking,
 //! page arithmetic and totals.
 
 use kfql::keyfactor::{self, WorkflowInstance};

@@ -1,4 +1,4 @@
-//! SPEC §2: the grammar, keywords, whitespace, values and the constructs
+//! docs/LANGUAGE.md, “Syntax”: the grammar, keywords, whitespace, values and the constructs
 //! that are errors with a suggestion.
 
 use kfql::{ErrorKind, Expr, Op, Query, Value};

@@ -1,4 +1,4 @@
-//! SPEC §2, tokens: `%TODAY%`, `%TODAY±N%` and `%ME%`, relative to the
+//! docs/LANGUAGE.md, “Tokens”: `%TODAY%`, `%TODAY±N%` and `%ME%`, relative to the
 //! context's clock, time zone and user; one left-to-right pass.
 
 use kfql::{Context, ErrorKind};

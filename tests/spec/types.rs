@@ -1,4 +1,4 @@
-//! SPEC §3 (and §6's field list): operators per type, value forms, and the
+//! docs/LANGUAGE.md, “Types and operators” (and “Workflow instances” for the field list): operators per type, value forms, and the
 //! errors for everything else.
 
 use kfql::{Context, ErrorKind, Field, FieldType, FieldValue, Op, Record, Schema};

@@ -1,4 +1,4 @@
-//! Venafi workflow tickets (SPEC §7): request validation, the JSON types,
+//! Venafi workflow tickets (docs/LANGUAGE.md, “Workflow tickets”): request validation, the JSON types,
 //! ticket records and their queries, and `kfql ticket create` /
 //! `kfql query --schema workflow-tickets`.
 

@@ -12,7 +12,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser as _, Subcommand, ValueEnum};
 use kfql::keyfactor::WorkflowInstance;
 use kfql::venafi::{CreateRequest, WorkflowTicket};
@@ -282,30 +282,14 @@ fn now(text: Option<&str>) -> Result<DateTime<Utc>, Error> {
 fn context(args: &ContextArgs) -> Result<Context, Error> {
     let mut ctx = Context::new(now(args.now.as_deref())?);
     if let Some(text) = &args.tz {
-        ctx = ctx
-            .with_time_zone(parse_zone(text).ok_or_else(|| bad("--tz", text, "±hh:mm, Z or UTC"))?);
+        ctx = ctx.with_time_zone(
+            kfql::parse_time_zone(text).ok_or_else(|| bad("--tz", text, "±hh:mm, Z or UTC"))?,
+        );
     }
     if let Some(me) = &args.me {
         ctx = ctx.with_user(me.clone());
     }
     Ok(ctx)
-}
-
-fn parse_zone(text: &str) -> Option<FixedOffset> {
-    if text == "Z" || text.eq_ignore_ascii_case("UTC") {
-        return FixedOffset::east_opt(0);
-    }
-    let b = text.as_bytes();
-    let [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] = b else {
-        return None;
-    };
-    let digit = |c: &u8| c.is_ascii_digit().then(|| i32::from(c - b'0'));
-    let (h, m) = (digit(h1)? * 10 + digit(h2)?, digit(m1)? * 10 + digit(m2)?);
-    if h > 23 || m > 59 {
-        return None;
-    }
-    let secs = h * 3600 + m * 60;
-    FixedOffset::east_opt(if *sign == b'-' { -secs } else { secs })
 }
 
 fn compile(source: &Source, ctx: &Context, schema: &Schema) -> Result<Filter, Failure> {
