@@ -5,6 +5,8 @@
 //! intervals. Evaluation reads a field, compares, and allocates nothing
 //! (non-ASCII text is folded into a reused per-thread buffer).
 
+use chrono::{DateTime, Utc};
+
 use crate::filter::{Filter, Node, Test, TextOp};
 use crate::schema::Field;
 use crate::text::{Needle, trim_spaces};
@@ -67,74 +69,196 @@ impl Node {
     }
 }
 
+/// How many leaf kinds [`Test::kind`] numbers: typed evaluation gives each
+/// (field, kind) pair its own code, and `#[derive(kfql::Record)]` one
+/// match arm per code.
+pub(crate) const KINDS: usize = 12;
+
 impl Test {
     /// The test kind is matched first and the record read inside each arm:
     /// once `Record::value` is inlined there, the compiler resolves each of
     /// its field arms against the one value shape the arm accepts, so a
     /// leaf costs one jump on its kind and one on the field, and no
-    /// `FieldValue` is built in memory.
+    /// `FieldValue` is built in memory. (A record type bound with
+    /// [`Filter::bind`] saves the second jump: see `typed.rs`.)
     #[inline(always)]
     fn eval<R: Record + ?Sized>(&self, record: &R, field: &Field) -> bool {
         match self {
             Test::IsNull => is_null(record.value(field)),
-            Test::NotNull => match record.value(field) {
-                FieldValue::Invalid => false,
-                v => !is_null(v),
-            },
+            Test::NotNull => not_null(record.value(field)),
             Test::Text {
                 how,
                 needle,
                 negate,
-            } => match record.value(field) {
-                FieldValue::Str(s) => text_test(*how, needle, s) != *negate,
-                FieldValue::List(xs) if !xs.is_empty() => {
-                    xs.iter().any(|s| text_test(*how, needle, s)) != *negate
-                }
-                _ => false,
-            },
+            } => text(*how, needle, *negate, record.value(field)),
             Test::Range {
                 lo,
                 hi,
                 negate,
                 time: false,
                 ..
-            } => match record.value(field) {
-                FieldValue::Int(n) => {
-                    let n = Nanos::from(n);
-                    (*lo <= n && n < *hi) != *negate
-                }
-                _ => false,
-            },
+            } => int_in(*lo, *hi, *negate, record.value(field)),
             Test::Range {
-                at: Some((lo, hi)),
+                at: Some(bounds),
                 negate,
                 ..
-            } => match record.value(field) {
-                FieldValue::DateTime(t) => (*lo <= t && t < *hi) != *negate,
-                _ => false,
-            },
+            } => time_in(bounds, *negate, record.value(field)),
             // A time range always carries its chrono bounds (compile.rs).
             Test::Range { at: None, .. } => false,
-            Test::Guid { value, negate } => match record.value(field) {
-                FieldValue::Guid(g) => (g == *value) != *negate,
-                _ => false,
+            Test::Guid { value, negate } => guid_is(*value, *negate, record.value(field)),
+            Test::Bool { value, negate } => bool_is(*value, *negate, record.value(field)),
+            Test::Enum { index, negate } => enum_is(*index, *negate, record.value(field)),
+            Test::EnumSet { mask } => enum_in(*mask, record.value(field)),
+        }
+    }
+
+    /// The kind typed evaluation dispatches on: one number for each arm of
+    /// [`Test::eval_kind`].
+    pub(crate) fn kind(&self) -> u8 {
+        match self {
+            Test::IsNull => 0,
+            Test::NotNull => 1,
+            Test::Text { how, .. } => match how {
+                TextOp::Equals => 2,
+                TextOp::Contains => 3,
+                TextOp::StartsWith => 4,
+                TextOp::EndsWith => 5,
             },
-            Test::Bool { value, negate } => match record.value(field) {
-                FieldValue::Bool(b) => (b == *value) != *negate,
-                _ => false,
-            },
-            Test::Enum { index, negate } => match record.value(field) {
-                FieldValue::Enum(i) => (i == *index) != *negate,
-                _ => false,
-            },
-            Test::EnumSet { mask } => match record.value(field) {
-                FieldValue::Enum(i) => i < 128 && (mask >> i) & 1 == 1,
-                _ => false,
-            },
+            Test::Range { time: false, .. } => 6,
+            Test::Range { time: true, .. } => 7,
+            Test::Guid { .. } => 8,
+            Test::Bool { .. } => 9,
+            Test::Enum { .. } => 10,
+            Test::EnumSet { .. } => 11,
+        }
+    }
+
+    /// [`Test::eval`] of a value already read, whatever the test's kind
+    /// (for record types without generated field access).
+    pub(crate) fn eval_value(&self, v: FieldValue<'_>) -> bool {
+        match self.kind() {
+            0 => self.eval_kind::<0>(v),
+            1 => self.eval_kind::<1>(v),
+            2 => self.eval_kind::<2>(v),
+            3 => self.eval_kind::<3>(v),
+            4 => self.eval_kind::<4>(v),
+            5 => self.eval_kind::<5>(v),
+            6 => self.eval_kind::<6>(v),
+            7 => self.eval_kind::<7>(v),
+            8 => self.eval_kind::<8>(v),
+            9 => self.eval_kind::<9>(v),
+            10 => self.eval_kind::<10>(v),
+            _ => self.eval_kind::<11>(v),
+        }
+    }
+
+    /// [`Test::eval`] of a value already read, for a test whose
+    /// [`kind`](Test::kind) is the constant `K`: with `K` known the match
+    /// below folds to one check of the test's variant (always true for a
+    /// leaf bound to its kind), and the comparison inlines against the
+    /// field's own type.
+    #[inline(always)]
+    pub(crate) fn eval_kind<const K: u8>(&self, v: FieldValue<'_>) -> bool {
+        match (K, self) {
+            (0, Test::IsNull) => is_null(v),
+            (1, Test::NotNull) => not_null(v),
+            (2, Test::Text { needle, negate, .. }) => text(TextOp::Equals, needle, *negate, v),
+            (3, Test::Text { needle, negate, .. }) => text(TextOp::Contains, needle, *negate, v),
+            (4, Test::Text { needle, negate, .. }) => text(TextOp::StartsWith, needle, *negate, v),
+            (5, Test::Text { needle, negate, .. }) => text(TextOp::EndsWith, needle, *negate, v),
+            (6, Test::Range { lo, hi, negate, .. }) => int_in(*lo, *hi, *negate, v),
+            (
+                7,
+                Test::Range {
+                    at: Some(bounds),
+                    negate,
+                    ..
+                },
+            ) => time_in(bounds, *negate, v),
+            (8, Test::Guid { value, negate }) => guid_is(*value, *negate, v),
+            (9, Test::Bool { value, negate }) => bool_is(*value, *negate, v),
+            (10, Test::Enum { index, negate }) => enum_is(*index, *negate, v),
+            (11, Test::EnumSet { mask }) => enum_in(*mask, v),
+            _ => false,
         }
     }
 }
 
+// One function per comparison, shared by both evaluators. Each takes the
+// value by value: inlined after an inlined `Record::value`, its match on
+// the value's variant folds away.
+
+#[inline(always)]
+fn not_null(v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::Invalid => false,
+        v => !is_null(v),
+    }
+}
+
+#[inline(always)]
+fn text(how: TextOp, needle: &Needle, negate: bool, v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::Str(s) => text_test(how, needle, s) != negate,
+        FieldValue::List(xs) if !xs.is_empty() => {
+            xs.iter().any(|s| text_test(how, needle, s)) != negate
+        }
+        _ => false,
+    }
+}
+
+#[inline(always)]
+fn int_in(lo: Nanos, hi: Nanos, negate: bool, v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::Int(n) => {
+            let n = Nanos::from(n);
+            (lo <= n && n < hi) != negate
+        }
+        _ => false,
+    }
+}
+
+#[inline(always)]
+fn time_in((lo, hi): &(DateTime<Utc>, DateTime<Utc>), negate: bool, v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::DateTime(t) => (*lo <= t && t < *hi) != negate,
+        _ => false,
+    }
+}
+
+#[inline(always)]
+fn guid_is(value: u128, negate: bool, v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::Guid(g) => (g == value) != negate,
+        _ => false,
+    }
+}
+
+#[inline(always)]
+fn bool_is(value: bool, negate: bool, v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::Bool(b) => (b == value) != negate,
+        _ => false,
+    }
+}
+
+#[inline(always)]
+fn enum_is(index: usize, negate: bool, v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::Enum(i) => (i == index) != negate,
+        _ => false,
+    }
+}
+
+#[inline(always)]
+fn enum_in(mask: u128, v: FieldValue<'_>) -> bool {
+    match v {
+        FieldValue::Enum(i) => i < 128 && (mask >> i) & 1 == 1,
+        _ => false,
+    }
+}
+
+#[inline(always)]
 fn is_null(v: FieldValue<'_>) -> bool {
     match v {
         FieldValue::Null => true,

@@ -84,6 +84,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// The derive's generated code names the crate `::kfql`, inside it too.
+extern crate self as kfql;
+
 mod bytes;
 mod compile;
 mod context;
@@ -103,6 +106,7 @@ pub mod sql;
 mod stream;
 pub mod syntax;
 mod text;
+mod typed;
 mod value;
 pub mod venafi;
 
@@ -118,7 +122,15 @@ pub use sort::{Direction, Sort};
 pub use stream::{FromJsonLine, Scan};
 pub use syntax::Parser;
 pub use syntax::ast::{Comparison, Expr, Op, Query, Value, quote};
+#[doc(hidden)]
+pub use typed::__private;
+pub use typed::{Bound, Enum, FieldKind, TypedRecord};
 pub use value::Guid;
+
+/// `#[derive(kfql::Record)]` and `#[derive(kfql::Enum)]` (feature
+/// `derive`): see [`TypedRecord`] and [`Enum`].
+#[cfg(feature = "derive")]
+pub use kfql_derive::{Enum, Record};
 
 /// Parse `text` with the default [`Limits`].
 ///

@@ -12,11 +12,10 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
-use super::{Definition, STATUS_NAMES, Status, WorkflowInstance, slot};
-use crate::schema::Field;
+use super::{Definition, STATUS_NAMES, Status, WorkflowInstance};
 use crate::value::enum_index;
 use crate::value::{parse_guid, parse_stored_datetime};
-use crate::{FieldValue, FromJsonLine, Guid, Record};
+use crate::{Enum, FromJsonLine, Guid};
 
 /// A [`WorkflowInstance`] read from one JSON line, borrowing its text from
 /// the line: what [`Scan`](crate::Scan) filters, so that only the records a
@@ -35,27 +34,40 @@ use crate::{FieldValue, FromJsonLine, Guid, Record};
 /// // Not an instance: the checked reader says why.
 /// assert!(InstanceRef::from_line(br#"{"Id": "x", "Status": "Failed", "ReferenceId": 7}"#).is_none());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its schema is [`WorkflowInstance`]'s: the same names, types, flags and
+/// order, declared through the same derive (a test checks that they are
+/// equal, and [`Filter::bind`](crate::Filter::bind) checks it again).
+#[derive(Clone, Debug, PartialEq, Eq, kfql_derive::Record)]
+#[kfql(name = "workflow instances", rename_all = "PascalCase")]
 pub struct InstanceRef<'a> {
-    id: u128,
+    id: Guid,
     status: Status,
-    current_step_id: Option<u128>,
+    #[kfql(not_queryable)]
+    current_step_id: Option<Guid>,
+    #[kfql(not_queryable)]
     status_message: Option<Cow<'a, str>>,
+    #[kfql(object, hint = "query or sort by DefinitionId or WorkflowType instead")]
     definition: Option<DefinitionRef<'a>>,
+    #[kfql(not_queryable, default_sort)]
     current_step_display_name: Option<Cow<'a, str>>,
+    #[kfql(not_queryable)]
     current_step_unique_name: Option<Cow<'a, str>>,
     title: Option<Cow<'a, str>>,
     last_modified: Option<DateTime<Utc>>,
     start_date: Option<DateTime<Utc>>,
+    #[kfql(key)]
     reference_id: i64,
-    definition_id: Option<u128>,
+    #[kfql(fallback = "Definition.Id", with = "effective_definition_id")]
+    definition_id: Option<Guid>,
     initiating_user_name: Option<Cow<'a, str>>,
+    #[kfql(fallback = "Definition.WorkflowType", with = "effective_workflow_type")]
     workflow_type: Option<Cow<'a, str>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct DefinitionRef<'a> {
-    id: Option<u128>,
+    id: Option<Guid>,
     display_name: Option<Cow<'a, str>>,
     version: Option<i64>,
     workflow_type: Option<Cow<'a, str>>,
@@ -77,12 +89,12 @@ impl<'a> InstanceRef<'a> {
     pub fn into_owned(self) -> WorkflowInstance {
         let text = |t: Option<Cow<'_, str>>| t.map(Cow::into_owned);
         WorkflowInstance {
-            id: Guid(self.id),
+            id: self.id,
             status: self.status,
-            current_step_id: self.current_step_id.map(Guid),
+            current_step_id: self.current_step_id,
             status_message: text(self.status_message),
             definition: self.definition.map(|d| Definition {
-                id: d.id.map(Guid),
+                id: d.id,
                 display_name: text(d.display_name),
                 version: d.version,
                 workflow_type: text(d.workflow_type),
@@ -93,52 +105,24 @@ impl<'a> InstanceRef<'a> {
             last_modified: self.last_modified,
             start_date: self.start_date,
             reference_id: self.reference_id,
-            definition_id: self.definition_id.map(Guid),
+            definition_id: self.definition_id,
             initiating_user_name: text(self.initiating_user_name),
             workflow_type: text(self.workflow_type),
         }
     }
 }
 
-fn opt_str<'s>(s: &'s Option<Cow<'_, str>>) -> FieldValue<'s> {
-    s.as_deref().map_or(FieldValue::Null, FieldValue::Str)
-}
+impl InstanceRef<'_> {
+    /// `DefinitionId`, or `Definition.Id` when that is absent.
+    pub fn effective_definition_id(&self) -> Option<Guid> {
+        self.definition_id.or_else(|| self.definition.as_ref()?.id)
+    }
 
-fn opt_guid(g: Option<u128>) -> FieldValue<'static> {
-    g.map_or(FieldValue::Null, FieldValue::Guid)
-}
-
-fn opt_time(t: Option<DateTime<Utc>>) -> FieldValue<'static> {
-    t.map_or(FieldValue::Null, FieldValue::DateTime)
-}
-
-/// The same values as [`WorkflowInstance`]'s implementation, fallbacks
-/// included.
-impl Record for InstanceRef<'_> {
-    #[inline]
-    fn value(&self, field: &Field) -> FieldValue<'_> {
-        match field.index() {
-            slot::ID => FieldValue::Guid(self.id),
-            slot::STATUS => FieldValue::Enum(self.status as usize),
-            slot::CURRENT_STEP_ID => opt_guid(self.current_step_id),
-            slot::STATUS_MESSAGE => opt_str(&self.status_message),
-            slot::CURRENT_STEP_DISPLAY_NAME => opt_str(&self.current_step_display_name),
-            slot::CURRENT_STEP_UNIQUE_NAME => opt_str(&self.current_step_unique_name),
-            slot::TITLE => opt_str(&self.title),
-            slot::LAST_MODIFIED => opt_time(self.last_modified),
-            slot::START_DATE => opt_time(self.start_date),
-            slot::REFERENCE_ID => FieldValue::Int(self.reference_id),
-            slot::DEFINITION_ID => {
-                opt_guid(self.definition_id.or_else(|| self.definition.as_ref()?.id))
-            }
-            slot::INITIATING_USER_NAME => opt_str(&self.initiating_user_name),
-            slot::WORKFLOW_TYPE => self
-                .workflow_type
-                .as_deref()
-                .or_else(|| self.definition.as_ref()?.workflow_type.as_deref())
-                .map_or(FieldValue::Null, FieldValue::Str),
-            _ => FieldValue::Invalid,
-        }
+    /// `WorkflowType`, or `Definition.WorkflowType` when that is absent.
+    pub fn effective_workflow_type(&self) -> Option<&str> {
+        self.workflow_type
+            .as_deref()
+            .or_else(|| self.definition.as_ref()?.workflow_type.as_deref())
     }
 }
 
@@ -381,8 +365,8 @@ impl<'a> Scanner<'a> {
         self.nullable(Self::string)
     }
 
-    fn guid(&mut self) -> Option<Option<u128>> {
-        self.nullable(|s| parse_guid(&s.string()?))
+    fn guid(&mut self) -> Option<Option<Guid>> {
+        self.nullable(|s| parse_guid(&s.string()?).map(Guid))
     }
 
     fn datetime(&mut self) -> Option<Option<DateTime<Utc>>> {
@@ -416,7 +400,7 @@ impl<'a> Scanner<'a> {
         let mut seen = 0;
         let (mut id, mut status, mut reference_id) = (None, None, None);
         let mut r = InstanceRef {
-            id: 0,
+            id: Guid(0),
             status: Status::Complete,
             current_step_id: None,
             status_message: None,
@@ -431,36 +415,32 @@ impl<'a> Scanner<'a> {
             initiating_user_name: None,
             workflow_type: None,
         };
+        // Each key's bit in `seen` is its arm's own number: a duplicate key
+        // is left to the checked path, which keeps the last value.
         self.object(|s, key| {
-            let Some(slot) = instance_key(&key) else {
-                return s.skip(1);
-            };
             let seen = &mut seen;
-            match slot {
-                slot::ID => id = first_time(seen, slot, s.guid())?,
-                slot::STATUS => {
-                    status = first_time(seen, slot, s.nullable(|s| status_index(&s.string()?)))?
+            match &*key {
+                "Id" => id = first_time(seen, 0, s.guid())?,
+                "Status" => {
+                    status = first_time(seen, 1, s.nullable(|s| status_index(&s.string()?)))?
                 }
-                slot::CURRENT_STEP_ID => r.current_step_id = first_time(seen, slot, s.guid())?,
-                slot::STATUS_MESSAGE => r.status_message = first_time(seen, slot, s.text())?,
-                slot::DEFINITION => r.definition = first_time(seen, slot, s.definition())?,
-                slot::CURRENT_STEP_DISPLAY_NAME => {
-                    r.current_step_display_name = first_time(seen, slot, s.text())?
+                "CurrentStepId" => r.current_step_id = first_time(seen, 2, s.guid())?,
+                "StatusMessage" => r.status_message = first_time(seen, 3, s.text())?,
+                "Definition" => r.definition = first_time(seen, 4, s.definition())?,
+                "CurrentStepDisplayName" => {
+                    r.current_step_display_name = first_time(seen, 5, s.text())?
                 }
-                slot::CURRENT_STEP_UNIQUE_NAME => {
-                    r.current_step_unique_name = first_time(seen, slot, s.text())?
+                "CurrentStepUniqueName" => {
+                    r.current_step_unique_name = first_time(seen, 6, s.text())?
                 }
-                slot::TITLE => r.title = first_time(seen, slot, s.text())?,
-                slot::LAST_MODIFIED => r.last_modified = first_time(seen, slot, s.datetime())?,
-                slot::START_DATE => r.start_date = first_time(seen, slot, s.datetime())?,
-                slot::REFERENCE_ID => {
-                    reference_id = first_time(seen, slot, s.nullable(Self::integer))?
-                }
-                slot::DEFINITION_ID => r.definition_id = first_time(seen, slot, s.guid())?,
-                slot::INITIATING_USER_NAME => {
-                    r.initiating_user_name = first_time(seen, slot, s.text())?
-                }
-                _ => r.workflow_type = first_time(seen, slot, s.text())?,
+                "Title" => r.title = first_time(seen, 7, s.text())?,
+                "LastModified" => r.last_modified = first_time(seen, 8, s.datetime())?,
+                "StartDate" => r.start_date = first_time(seen, 9, s.datetime())?,
+                "ReferenceId" => reference_id = first_time(seen, 10, s.nullable(Self::integer))?,
+                "DefinitionId" => r.definition_id = first_time(seen, 11, s.guid())?,
+                "InitiatingUserName" => r.initiating_user_name = first_time(seen, 12, s.text())?,
+                "WorkflowType" => r.workflow_type = first_time(seen, 13, s.text())?,
+                _ => s.skip(1)?,
             }
             Some(())
         })?;
@@ -470,7 +450,7 @@ impl<'a> Scanner<'a> {
         }
         // Required, as in the checked path.
         r.id = id?;
-        r.status = Status::ALL[status?];
+        r.status = Status::from_index(status?)?;
         r.reference_id = reference_id?;
         Some(r)
     }
@@ -482,28 +462,7 @@ fn status_index(name: &str) -> Option<usize> {
     STATUS_NAMES
         .iter()
         .position(|n| *n == name)
-        .or_else(|| enum_index(&STATUS_NAMES, name))
-}
-
-/// The record's keys, as their schema slots.
-fn instance_key(name: &str) -> Option<usize> {
-    Some(match name {
-        "Id" => slot::ID,
-        "Status" => slot::STATUS,
-        "CurrentStepId" => slot::CURRENT_STEP_ID,
-        "StatusMessage" => slot::STATUS_MESSAGE,
-        "Definition" => slot::DEFINITION,
-        "CurrentStepDisplayName" => slot::CURRENT_STEP_DISPLAY_NAME,
-        "CurrentStepUniqueName" => slot::CURRENT_STEP_UNIQUE_NAME,
-        "Title" => slot::TITLE,
-        "LastModified" => slot::LAST_MODIFIED,
-        "StartDate" => slot::START_DATE,
-        "ReferenceId" => slot::REFERENCE_ID,
-        "DefinitionId" => slot::DEFINITION_ID,
-        "InitiatingUserName" => slot::INITIATING_USER_NAME,
-        "WorkflowType" => slot::WORKFLOW_TYPE,
-        _ => return None,
-    })
+        .or_else(|| enum_index(STATUS_NAMES, name))
 }
 
 /// `value` for a key seen for the first time; a second occurrence gives up

@@ -12,21 +12,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::json::{FromJson, Obj};
-use crate::schema::{Field, FieldType, Schema};
-use crate::{FieldValue, Guid, Record};
+use crate::schema::Schema;
+use crate::{Enum, Guid, TypedRecord};
 
 /// The names of [`Status`], in schema order.
-pub const STATUS_NAMES: [&str; 6] = [
-    "CanceledForRestart",
-    "Complete",
-    "Failed",
-    "Rejected",
-    "Running",
-    "Suspended",
-];
+pub const STATUS_NAMES: &[&str] = <Status as Enum>::NAMES;
 
 /// A workflow instance's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, kfql_derive::Enum)]
 pub enum Status {
     /// `CanceledForRestart`
     CanceledForRestart,
@@ -55,7 +48,7 @@ impl Status {
 
     /// The API's name for the status.
     pub fn name(self) -> &'static str {
-        STATUS_NAMES[self as usize]
+        STATUS_NAMES[self.index()]
     }
 }
 
@@ -73,23 +66,31 @@ pub struct Definition {
     pub workflow_type: Option<String>,
 }
 
-/// One workflow instance, as GET /Workflow/Instances returns it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One workflow instance, as GET /Workflow/Instances returns it. Its
+/// schema ([`schema`]) and field access come from the derive: each field is
+/// declared here once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, kfql_derive::Record)]
 #[serde(rename_all = "PascalCase")]
+#[kfql(name = "workflow instances")]
 pub struct WorkflowInstance {
     /// The instance GUID.
     pub id: Guid,
     /// Its status.
     pub status: Status,
     /// The current step's GUID.
+    #[kfql(not_queryable)]
     pub current_step_id: Option<Guid>,
     /// A status message.
+    #[kfql(not_queryable)]
     pub status_message: Option<String>,
     /// The definition.
+    #[kfql(object, hint = "query or sort by DefinitionId or WorkflowType instead")]
     pub definition: Option<Definition>,
     /// The current step's display name: the default sort field.
+    #[kfql(not_queryable, default_sort)]
     pub current_step_display_name: Option<String>,
     /// The current step's unique name.
+    #[kfql(not_queryable)]
     pub current_step_unique_name: Option<String>,
     /// The title.
     pub title: Option<String>,
@@ -98,37 +99,21 @@ pub struct WorkflowInstance {
     /// When it started.
     pub start_date: Option<DateTime<Utc>>,
     /// The reference id: the key.
+    #[kfql(key)]
     pub reference_id: i64,
     /// The definition's GUID (read from `Definition.Id` when absent).
+    #[kfql(fallback = "Definition.Id", with = "effective_definition_id")]
     pub definition_id: Option<Guid>,
     /// `DOMAIN\username` of who started it.
     pub initiating_user_name: Option<String>,
     /// The workflow type (read from `Definition.WorkflowType` when absent).
+    #[kfql(fallback = "Definition.WorkflowType", with = "effective_workflow_type")]
     pub workflow_type: Option<String>,
 }
 
-/// Field positions in [`schema`], which [`WorkflowInstance`]'s
-/// [`Record`] implementation dispatches on.
-mod slot {
-    pub const ID: usize = 0;
-    pub const STATUS: usize = 1;
-    pub const CURRENT_STEP_ID: usize = 2;
-    pub const STATUS_MESSAGE: usize = 3;
-    pub const DEFINITION: usize = 4;
-    pub const CURRENT_STEP_DISPLAY_NAME: usize = 5;
-    pub const CURRENT_STEP_UNIQUE_NAME: usize = 6;
-    pub const TITLE: usize = 7;
-    pub const LAST_MODIFIED: usize = 8;
-    pub const START_DATE: usize = 9;
-    pub const REFERENCE_ID: usize = 10;
-    pub const DEFINITION_ID: usize = 11;
-    pub const INITIATING_USER_NAME: usize = 12;
-    pub const WORKFLOW_TYPE: usize = 13;
-}
-
-/// The workflow-instance schema of docs/LANGUAGE.md, “Workflow instances”: nine queryable fields, every
-/// field but `Definition` sortable, key `ReferenceId`, default sort
-/// `CurrentStepDisplayName`.
+/// The workflow-instance schema (docs/LANGUAGE.md, “Workflow instances”):
+/// nine queryable fields, every field but `Definition` sortable, key
+/// `ReferenceId`, default sort `CurrentStepDisplayName`.
 ///
 /// ```
 /// let schema = kfql::keyfactor::schema();
@@ -136,50 +121,7 @@ mod slot {
 /// assert_eq!(schema.fields().iter().filter(|f| f.queryable()).count(), 9);
 /// ```
 pub fn schema() -> Schema {
-    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(build_schema).clone()
-}
-
-fn build_schema() -> Schema {
-    use FieldType::*;
-    Schema::builder("workflow instances")
-        .field("Id", Guid)
-        .field("Status", FieldType::enumeration(STATUS_NAMES))
-        .field("CurrentStepId", Guid)
-        .not_queryable()
-        .field("StatusMessage", String)
-        .not_queryable()
-        .field("Definition", Object)
-        .hint("query or sort by DefinitionId or WorkflowType instead")
-        .field("CurrentStepDisplayName", String)
-        .not_queryable()
-        .field("CurrentStepUniqueName", String)
-        .not_queryable()
-        .field("Title", String)
-        .field("LastModified", DateTime)
-        .field("StartDate", DateTime)
-        .field("ReferenceId", Integer)
-        .field("DefinitionId", Guid)
-        .fallback("Definition.Id")
-        .field("InitiatingUserName", String)
-        .field("WorkflowType", String)
-        .fallback("Definition.WorkflowType")
-        .key("ReferenceId")
-        .default_sort("CurrentStepDisplayName")
-        .build()
-        .expect("the built-in schema is valid")
-}
-
-fn opt_str(s: &Option<String>) -> FieldValue<'_> {
-    s.as_deref().map_or(FieldValue::Null, FieldValue::Str)
-}
-
-fn opt_guid(g: Option<Guid>) -> FieldValue<'static> {
-    g.map_or(FieldValue::Null, |g| FieldValue::Guid(g.0))
-}
-
-fn opt_time(t: Option<DateTime<Utc>>) -> FieldValue<'static> {
-    t.map_or(FieldValue::Null, FieldValue::DateTime)
+    WorkflowInstance::schema()
 }
 
 impl WorkflowInstance {
@@ -193,33 +135,6 @@ impl WorkflowInstance {
         self.workflow_type
             .as_deref()
             .or_else(|| self.definition.as_ref()?.workflow_type.as_deref())
-    }
-}
-
-impl Record for WorkflowInstance {
-    /// Dispatches on [`Field::index`]: use with [`schema`]. Inlined into the
-    /// evaluator so that the `FieldValue` never exists in memory.
-    #[inline(always)]
-    fn value(&self, field: &Field) -> FieldValue<'_> {
-        match field.index() {
-            slot::ID => FieldValue::Guid(self.id.0),
-            slot::STATUS => FieldValue::Enum(self.status as usize),
-            slot::CURRENT_STEP_ID => opt_guid(self.current_step_id),
-            slot::STATUS_MESSAGE => opt_str(&self.status_message),
-            slot::CURRENT_STEP_DISPLAY_NAME => opt_str(&self.current_step_display_name),
-            slot::CURRENT_STEP_UNIQUE_NAME => opt_str(&self.current_step_unique_name),
-            slot::TITLE => opt_str(&self.title),
-            slot::LAST_MODIFIED => opt_time(self.last_modified),
-            slot::START_DATE => opt_time(self.start_date),
-            slot::REFERENCE_ID => FieldValue::Int(self.reference_id),
-            slot::DEFINITION_ID => opt_guid(self.effective_definition_id()),
-            slot::INITIATING_USER_NAME => opt_str(&self.initiating_user_name),
-            slot::WORKFLOW_TYPE => self
-                .effective_workflow_type()
-                .map_or(FieldValue::Null, FieldValue::Str),
-            slot::DEFINITION => FieldValue::Invalid,
-            _ => FieldValue::Invalid,
-        }
     }
 }
 
@@ -237,7 +152,7 @@ impl FromJson for WorkflowInstance {
         Ok(WorkflowInstance {
             id: o.required(o.guid("Id")?, "Id")?,
             status: o
-                .required(o.enumeration("Status", &STATUS_NAMES)?, "Status")
+                .required(o.enumeration("Status", STATUS_NAMES)?, "Status")
                 .map(|i| Status::ALL[i])?,
             current_step_id: o.guid("CurrentStepId")?,
             status_message: o.string("StatusMessage")?,

@@ -10,20 +10,13 @@ use serde_json::Value;
 
 use super::{CreateRequest, Identity, InvalidRequest, braced};
 use crate::json::{FieldError, FromJson, Obj, parse_line};
-use crate::record::TextList;
-use crate::schema::{Field, FieldType, Schema};
+use crate::schema::Schema;
 use crate::value::enum_index;
-use crate::{Context, FieldValue, FromJsonLine, Guid, Record};
+use crate::{Context, Enum, FromJsonLine, Guid, TypedRecord};
 
 /// The names of [`TicketStatus`], in schema order, spelled as the API
 /// spells them.
-pub const STATUS_NAMES: [&str; 5] = [
-    "Pending",
-    "Approved",
-    "Approved After",
-    "Approved Between",
-    "Rejected",
-];
+pub const STATUS_NAMES: &[&str] = <TicketStatus as Enum>::NAMES;
 
 /// A ticket's status. It reads in any case with trailing spaces ignored,
 /// and writes as the API spells it.
@@ -35,15 +28,17 @@ pub const STATUS_NAMES: [&str; 5] = [
 /// assert!("Approved  After".parse::<TicketStatus>().is_err()); // one inner space
 /// # Ok::<(), kfql::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, kfql_derive::Enum)]
 pub enum TicketStatus {
     /// `Pending`: every new ticket.
     Pending,
     /// `Approved`
     Approved,
     /// `Approved After`
+    #[kfql(rename = "Approved After")]
     ApprovedAfter,
     /// `Approved Between`
+    #[kfql(rename = "Approved Between")]
     ApprovedBetween,
     /// `Rejected`
     Rejected,
@@ -61,7 +56,7 @@ impl TicketStatus {
 
     /// The API's name for the status.
     pub fn name(self) -> &'static str {
-        STATUS_NAMES[self as usize]
+        STATUS_NAMES[self.index()]
     }
 }
 
@@ -74,7 +69,7 @@ impl fmt::Display for TicketStatus {
 impl std::str::FromStr for TicketStatus {
     type Err = crate::Error;
     fn from_str(s: &str) -> Result<TicketStatus, crate::Error> {
-        enum_index(&STATUS_NAMES, s)
+        enum_index(STATUS_NAMES, s)
             .map(|i| TicketStatus::ALL[i])
             .ok_or_else(|| {
                 crate::Error::new(
@@ -100,10 +95,12 @@ impl<'de> Deserialize<'de> for TicketStatus {
 
 /// One workflow ticket, with exactly the names of docs/LANGUAGE.md, “Workflow tickets”. Every key is
 /// written, null when absent; `Approvers` is always an array.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, kfql_derive::Record)]
+#[kfql(name = "workflow tickets")]
 pub struct WorkflowTicket {
     /// `GUID`: the key, written braced and lower-case.
     #[serde(rename = "GUID", with = "braced")]
+    #[kfql(key)]
     pub guid: Guid,
     /// `ObjectDN`
     #[serde(rename = "ObjectDN", default)]
@@ -126,6 +123,7 @@ pub struct WorkflowTicket {
     pub status: TicketStatus,
     /// `Created`: RFC 3339 in UTC with `Z`.
     #[serde(rename = "Created", default)]
+    #[kfql(default_sort)]
     pub created: Option<DateTime<Utc>>,
     /// `Updated`: RFC 3339 in UTC with `Z`.
     #[serde(rename = "Updated", default)]
@@ -206,20 +204,6 @@ fn hashed_bits() -> u128 {
     (half(0) << 64) | half(1)
 }
 
-/// Field positions in [`schema`], which [`WorkflowTicket`]'s [`Record`]
-/// implementation dispatches on.
-mod slot {
-    pub const GUID: usize = 0;
-    pub const OBJECT_DN: usize = 1;
-    pub const WORKFLOW_DN: usize = 2;
-    pub const APPROVERS: usize = 3;
-    pub const REASON: usize = 4;
-    pub const USER_DATA: usize = 5;
-    pub const STATUS: usize = 6;
-    pub const CREATED: usize = 7;
-    pub const UPDATED: usize = 8;
-}
-
 /// The workflow-ticket schema of docs/LANGUAGE.md, “Workflow tickets”: every field queryable and
 /// sortable, `Approvers` a string list, key `GUID`, default sort `Created`.
 ///
@@ -230,53 +214,7 @@ mod slot {
 /// assert!(schema.fields().iter().all(|f| f.queryable() && f.sortable()));
 /// ```
 pub fn schema() -> Schema {
-    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(build_schema).clone()
-}
-
-fn build_schema() -> Schema {
-    use FieldType::*;
-    Schema::builder("workflow tickets")
-        .field("GUID", Guid)
-        .field("ObjectDN", String)
-        .field("WorkflowDN", String)
-        .field("Approvers", StringList)
-        .field("Reason", Integer)
-        .field("UserData", String)
-        .field("Status", FieldType::enumeration(STATUS_NAMES))
-        .field("Created", DateTime)
-        .field("Updated", DateTime)
-        .key("GUID")
-        .default_sort("Created")
-        .build()
-        .expect("the built-in schema is valid")
-}
-
-fn opt_str(s: &Option<String>) -> FieldValue<'_> {
-    s.as_deref().map_or(FieldValue::Null, FieldValue::Str)
-}
-
-fn opt_time(t: Option<DateTime<Utc>>) -> FieldValue<'static> {
-    t.map_or(FieldValue::Null, FieldValue::DateTime)
-}
-
-impl Record for WorkflowTicket {
-    /// Dispatches on [`Field::index`]: use with [`schema`].
-    #[inline]
-    fn value(&self, field: &Field) -> FieldValue<'_> {
-        match field.index() {
-            slot::GUID => FieldValue::Guid(self.guid.0),
-            slot::OBJECT_DN => opt_str(&self.object_dn),
-            slot::WORKFLOW_DN => opt_str(&self.workflow_dn),
-            slot::APPROVERS => FieldValue::List(TextList::Strings(&self.approvers)),
-            slot::REASON => self.reason.map_or(FieldValue::Null, FieldValue::Int),
-            slot::USER_DATA => opt_str(&self.user_data),
-            slot::STATUS => FieldValue::Enum(self.status as usize),
-            slot::CREATED => opt_time(self.created),
-            slot::UPDATED => opt_time(self.updated),
-            _ => FieldValue::Invalid,
-        }
-    }
+    WorkflowTicket::schema()
 }
 
 impl FromJson for WorkflowTicket {
@@ -291,7 +229,7 @@ impl FromJson for WorkflowTicket {
             reason: o.integer("Reason")?,
             user_data: o.string("UserData")?,
             status: o
-                .required(o.enumeration("Status", &STATUS_NAMES)?, "Status")
+                .required(o.enumeration("Status", STATUS_NAMES)?, "Status")
                 .map(|i| TicketStatus::ALL[i])?,
             created: o.datetime("Created")?,
             updated: o.datetime("Updated")?,

@@ -276,7 +276,7 @@ impl Gen {
                 (self.rng.pick(&eq_ne), v)
             }
             "Status" => {
-                let mut v = (self.rng.pick(&STATUS_NAMES)).to_owned();
+                let mut v = (self.rng.pick(STATUS_NAMES)).to_owned();
                 if self.rng.chance(30) {
                     v = v.to_uppercase();
                 }

@@ -149,7 +149,10 @@ fn statuses_are_spelled_as_the_api_spells_them() {
             "Rejected"
         ]
     );
-    for (status, name) in TicketStatus::ALL.iter().zip(venafi::STATUS_NAMES) {
+    for (status, name) in TicketStatus::ALL
+        .iter()
+        .zip(venafi::STATUS_NAMES.iter().copied())
+    {
         assert_eq!(status.name(), name);
         assert_eq!(serde_json::to_value(status).unwrap(), json!(name));
         assert_eq!(

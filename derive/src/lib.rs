@@ -1,0 +1,535 @@
+//! The derives behind `kfql::Record` and `kfql::Enum`: a kfql schema and
+//! typed field access generated from a struct, so that each field is
+//! declared once. Use them through kfql (`kfql::Record`, feature `derive`);
+//! the generated code names the crate as `::kfql`.
+//!
+//! Field types are not read from the syntax: each goes through the
+//! `kfql::FieldKind` trait, so an unsupported type is a trait error that
+//! points at the field, and a user can make a newtype a field by
+//! implementing that trait.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2, TokenTree};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, parse_macro_input};
+
+/// How many leaf kinds kfql's typed evaluation tells apart. kfql checks at
+/// compile time that it counts the same (`kfql::__private::KINDS`): a leaf's
+/// code is `slot × KINDS + kind`, one jump-table index per leaf.
+const KINDS: usize = 12;
+
+/// `#[derive(kfql::Record)]`: see `kfql::Record` for the attributes.
+#[proc_macro_derive(Record, attributes(kfql))]
+pub fn derive_record(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    record(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// `#[derive(kfql::Enum)]`: see `kfql::Enum`.
+#[proc_macro_derive(Enum, attributes(kfql))]
+pub fn derive_enum(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    enumeration(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// One field of the schema, as the attributes describe it.
+struct FieldSpec {
+    ident: Ident,
+    ty: syn::Type,
+    name: String,
+    name_span: Span,
+    key: bool,
+    default_sort: bool,
+    queryable: bool,
+    sortable: bool,
+    object: bool,
+    hint: Option<LitStr>,
+    fallback: Option<LitStr>,
+    with: Option<Ident>,
+}
+
+fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(kfql::Record)] needs a struct with named fields",
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new(
+            data.fields.span(),
+            "#[derive(kfql::Record)] needs named fields: a field's name is its query name",
+        ));
+    };
+    let mut schema_name = input.ident.to_string();
+    let mut rename_all = serde_value(&input.attrs, "rename_all");
+    kfql_attrs(&input.attrs, |key, value| match key.as_str() {
+        "name" => {
+            schema_name = value.required(&key)?.value();
+            Ok(())
+        }
+        "rename_all" => {
+            rename_all = Some(value.required(&key)?);
+            Ok(())
+        }
+        _ => Err(unknown(&key, &value, "name, rename_all")),
+    })?;
+
+    let mut fields = Vec::new();
+    for f in &named.named {
+        let ident = f.ident.clone().expect("named fields have names");
+        let mut spec = FieldSpec {
+            name: ident.to_string(),
+            name_span: ident.span(),
+            ident,
+            ty: f.ty.clone(),
+            key: false,
+            default_sort: false,
+            queryable: true,
+            sortable: true,
+            object: false,
+            hint: None,
+            fallback: None,
+            with: None,
+        };
+        let mut renamed = serde_value(&f.attrs, "rename");
+        let mut skip = false;
+        kfql_attrs(&f.attrs, |key, value| {
+            match key.as_str() {
+                "rename" => renamed = Some(value.required(&key)?),
+                "key" => spec.key = value.flag(&key)?,
+                "default_sort" => spec.default_sort = value.flag(&key)?,
+                "not_queryable" => spec.queryable = !value.flag(&key)?,
+                "not_sortable" => spec.sortable = !value.flag(&key)?,
+                "skip" => skip = value.flag(&key)?,
+                "object" => spec.object = value.flag(&key)?,
+                "hint" => spec.hint = Some(value.required(&key)?),
+                "fallback" => spec.fallback = Some(value.required(&key)?),
+                "with" => {
+                    let lit = value.required(&key)?;
+                    spec.with = Some(lit.parse()?);
+                }
+                _ => {
+                    return Err(unknown(
+                        &key,
+                        &value,
+                        "rename, key, default_sort, not_queryable, not_sortable, skip, object, \
+                         hint, fallback, with",
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+        if skip {
+            continue;
+        }
+        match renamed {
+            Some(lit) => {
+                spec.name = lit.value();
+                spec.name_span = lit.span();
+            }
+            None => {
+                if let Some(rule) = &rename_all {
+                    spec.name = rename(&spec.name, rule)?;
+                }
+            }
+        }
+        if spec.object {
+            spec.queryable = false;
+            spec.sortable = false;
+        }
+        fields.push(spec);
+    }
+    check(&fields, input.ident.span())?;
+
+    let name = &input.ident;
+    let (ig, tg, wc) = input.generics.split_for_impl();
+    let value_of = |f: &FieldSpec| -> TokenStream2 {
+        let (ident, ty) = (&f.ident, &f.ty);
+        if f.object {
+            quote! { ::kfql::FieldValue::Invalid }
+        } else if let Some(method) = &f.with {
+            quote_spanned! {method.span()=>
+                ::kfql::__private::IntoFieldValue::into_value(self.#method())
+            }
+        } else {
+            quote_spanned! {ty.span()=> <#ty as ::kfql::FieldKind>::value(&self.#ident) }
+        }
+    };
+    let slots: Vec<usize> = (0..fields.len()).collect();
+    let values: Vec<TokenStream2> = fields.iter().map(value_of).collect();
+    let names: Vec<&String> = fields.iter().map(|f| &f.name).collect();
+    let builder = fields.iter().map(|f| {
+        let name = &f.name;
+        let ty = &f.ty;
+        let field_type = if f.object {
+            quote! { ::kfql::FieldType::Object }
+        } else {
+            quote_spanned! {ty.span()=> <#ty as ::kfql::FieldKind>::field_type() }
+        };
+        let mut t = quote! { .field(#name, #field_type) };
+        if !f.object && !f.queryable {
+            t.extend(quote! { .not_queryable() });
+        }
+        if !f.object && !f.sortable {
+            t.extend(quote! { .not_sortable() });
+        }
+        if let Some(h) = &f.hint {
+            t.extend(quote! { .hint(#h) });
+        }
+        if let Some(p) = &f.fallback {
+            t.extend(quote! { .fallback(#p) });
+        }
+        t
+    });
+    let key = fields.iter().find(|f| f.key).map(|f| {
+        let n = &f.name;
+        quote! { .key(#n) }
+    });
+    let default_sort = fields.iter().find(|f| f.default_sort).map(|f| {
+        let n = &f.name;
+        quote! { .default_sort(#n) }
+    });
+    // One arm per (queryable field, leaf kind): the kind is a constant in
+    // each arm, so the comparison inlines against this field's own type.
+    let mut arms = Vec::new();
+    for (slot, f) in fields.iter().enumerate() {
+        if !f.queryable {
+            continue;
+        }
+        for kind in 0..KINDS {
+            let code = (slot * KINDS + kind) as u32;
+            let kind = kind as u8;
+            let value = &values[slot];
+            arms.push(quote! {
+                #code => ::kfql::__private::leaf::<#kind>(#value, leaf),
+            });
+        }
+    }
+    let schema_name = &schema_name;
+    Ok(quote! {
+        const _: () = ::std::assert!(
+            ::kfql::__private::KINDS == #KINDS,
+            "kfql and kfql-derive disagree: use the kfql-derive of the same release as kfql"
+        );
+
+        impl #ig ::kfql::Record for #name #tg #wc {
+            #[inline(always)]
+            fn value(&self, field: &::kfql::Field) -> ::kfql::FieldValue<'_> {
+                match field.index() {
+                    #( #slots => #values, )*
+                    _ => ::kfql::FieldValue::Invalid,
+                }
+            }
+        }
+
+        impl #ig ::kfql::TypedRecord for #name #tg #wc {
+            fn schema() -> ::kfql::Schema {
+                static SCHEMA: ::std::sync::OnceLock<::kfql::Schema> = ::std::sync::OnceLock::new();
+                SCHEMA
+                    .get_or_init(|| {
+                        ::kfql::Schema::builder(#schema_name)
+                            #( #builder )*
+                            #key
+                            #default_sort
+                            .build()
+                            // Names, keywords, duplicates and the key were
+                            // checked when the derive ran.
+                            .expect("#[derive(kfql::Record)] checked the schema")
+                    })
+                    .clone()
+            }
+
+            #[inline(always)]
+            fn eval_leaf(&self, code: u32, leaf: &::kfql::__private::Leaf) -> bool {
+                match code {
+                    #( #arms )*
+                    _ => false,
+                }
+            }
+
+            fn slot_of(name: &str) -> ::std::option::Option<usize> {
+                match name {
+                    #( #names => ::std::option::Option::Some(#slots), )*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+    })
+}
+
+/// What the derive can check of the schema, so that building it at run
+/// time cannot fail: the rules of `Schema::build`, with spans.
+fn check(fields: &[FieldSpec], whole: Span) -> syn::Result<()> {
+    for (i, f) in fields.iter().enumerate() {
+        let n = &f.name;
+        let valid = n.starts_with(|c: char| c.is_ascii_alphabetic())
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if !valid {
+            return Err(syn::Error::new(
+                f.name_span,
+                format!(
+                    "`{n}` is not a kfql field name: a letter, then letters, digits, `_` or `.`"
+                ),
+            ));
+        }
+        if ["and", "or", "not", "null"].contains(&n.to_ascii_lowercase().as_str()) {
+            return Err(syn::Error::new(
+                f.name_span,
+                format!("`{n}` is a keyword of the query language; rename the field"),
+            ));
+        }
+        if fields[..i].iter().any(|g| g.name.eq_ignore_ascii_case(n)) {
+            return Err(syn::Error::new(
+                f.name_span,
+                format!("a field named `{n}` (ignoring case) is declared twice"),
+            ));
+        }
+        if (f.key || f.default_sort) && !f.sortable {
+            return Err(syn::Error::new(
+                f.ident.span(),
+                "the key and the default sort field must be sortable",
+            ));
+        }
+    }
+    for (attr, what) in [("key", "key"), ("default_sort", "default sort field")] {
+        let marked: Vec<&FieldSpec> = fields
+            .iter()
+            .filter(|f| if attr == "key" { f.key } else { f.default_sort })
+            .collect();
+        if marked.len() > 1 {
+            return Err(syn::Error::new(
+                marked[1].ident.span(),
+                format!("only one field can be the {what} (#[kfql({attr})])"),
+            ));
+        }
+    }
+    if fields.is_empty() {
+        return Err(syn::Error::new(
+            whole,
+            "a kfql record needs at least one field",
+        ));
+    }
+    Ok(())
+}
+
+fn enumeration(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let Data::Enum(data) = &input.data else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(kfql::Enum)] needs an enum of unit variants",
+        ));
+    };
+    let rename_all = serde_value(&input.attrs, "rename_all");
+    let mut rename_all_kfql = None;
+    kfql_attrs(&input.attrs, |key, value| match key.as_str() {
+        "rename_all" => {
+            rename_all_kfql = Some(value.required(&key)?);
+            Ok(())
+        }
+        _ => Err(unknown(&key, &value, "rename_all")),
+    })?;
+    let rename_all = rename_all_kfql.or(rename_all);
+    let mut idents = Vec::new();
+    let mut names = Vec::new();
+    for v in &data.variants {
+        if !matches!(v.fields, Fields::Unit) {
+            return Err(syn::Error::new(
+                v.span(),
+                "#[derive(kfql::Enum)] variants carry no data: each is one name",
+            ));
+        }
+        let mut name = serde_value(&v.attrs, "rename").map(|l| l.value());
+        kfql_attrs(&v.attrs, |key, value| match key.as_str() {
+            "rename" => {
+                name = Some(value.required(&key)?.value());
+                Ok(())
+            }
+            _ => Err(unknown(&key, &value, "rename")),
+        })?;
+        let name = match (name, &rename_all) {
+            (Some(n), _) => n,
+            (None, Some(rule)) => rename(&v.ident.to_string(), rule)?,
+            (None, None) => v.ident.to_string(),
+        };
+        if names.iter().any(|n: &String| n.eq_ignore_ascii_case(&name)) {
+            return Err(syn::Error::new(
+                v.span(),
+                format!("two variants are named `{name}` (ignoring case)"),
+            ));
+        }
+        idents.push(v.ident.clone());
+        names.push(name);
+    }
+    if names.is_empty() {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "an enum field needs at least one name",
+        ));
+    }
+    let name = &input.ident;
+    let (ig, tg, wc) = input.generics.split_for_impl();
+    let index: Vec<usize> = (0..idents.len()).collect();
+    Ok(quote! {
+        impl #ig ::kfql::Enum for #name #tg #wc {
+            const NAMES: &'static [&'static str] = &[#( #names ),*];
+
+            #[inline(always)]
+            fn index(&self) -> usize {
+                match self {
+                    #( #name::#idents => #index, )*
+                }
+            }
+
+            fn from_index(index: usize) -> ::std::option::Option<Self> {
+                match index {
+                    #( #index => ::std::option::Option::Some(#name::#idents), )*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+
+        impl #ig ::kfql::FieldKind for #name #tg #wc {
+            fn field_type() -> ::kfql::FieldType {
+                ::kfql::FieldType::enumeration(<Self as ::kfql::Enum>::NAMES.iter().copied())
+            }
+
+            #[inline(always)]
+            fn value(&self) -> ::kfql::FieldValue<'_> {
+                ::kfql::FieldValue::Enum(<Self as ::kfql::Enum>::index(self))
+            }
+        }
+    })
+}
+
+/// The value after `key =` in a `#[kfql(…)]` list, if any.
+struct Value(Option<LitStr>, Span);
+
+impl Value {
+    fn required(self, key: &str) -> syn::Result<LitStr> {
+        self.0.ok_or_else(|| {
+            syn::Error::new(self.1, format!("`{key}` takes a string: {key} = \"…\""))
+        })
+    }
+
+    fn flag(self, key: &str) -> syn::Result<bool> {
+        match self.0 {
+            None => Ok(true),
+            Some(v) => Err(syn::Error::new(
+                v.span(),
+                format!("`{key}` takes no value: #[kfql({key})]"),
+            )),
+        }
+    }
+}
+
+fn unknown(key: &str, value: &Value, known: &str) -> syn::Error {
+    syn::Error::new(
+        value.1,
+        format!("unknown kfql attribute `{key}`; known here: {known}"),
+    )
+}
+
+/// Every `key` or `key = "value"` of the `#[kfql(…)]` attributes.
+fn kfql_attrs(
+    attrs: &[Attribute],
+    mut each: impl FnMut(String, Value) -> syn::Result<()>,
+) -> syn::Result<()> {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("kfql")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta
+                .path
+                .get_ident()
+                .map(Ident::to_string)
+                .unwrap_or_default();
+            let span = meta.path.span();
+            let value = if meta.input.peek(syn::Token![=]) {
+                Some(meta.value()?.parse::<LitStr>()?)
+            } else {
+                None
+            };
+            each(key, Value(value, span))
+        })?;
+    }
+    Ok(())
+}
+
+/// The string of `key = "…"` at the top level of a `#[serde(…)]`
+/// attribute. Serde's other keys, whatever their syntax, are passed over
+/// without being parsed.
+fn serde_value(attrs: &[Attribute], key: &str) -> Option<LitStr> {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let Ok(list) = attr.meta.require_list() else {
+            continue;
+        };
+        let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+        for item in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+            if let [
+                TokenTree::Ident(k),
+                TokenTree::Punct(eq),
+                TokenTree::Literal(lit),
+            ] = item
+                && k == key
+                && eq.as_char() == '='
+                && let Ok(s) = syn::parse2::<LitStr>(TokenTree::Literal(lit.clone()).into())
+            {
+                return Some(s);
+            }
+        }
+    }
+    None
+}
+
+/// A Rust name under serde's `rename_all` rules.
+fn rename(name: &str, rule: &LitStr) -> syn::Result<String> {
+    let words: Vec<String> = if name.contains('_') || name.chars().all(|c| !c.is_uppercase()) {
+        name.split('_')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    } else {
+        // A variant in PascalCase: split before each upper-case letter.
+        let mut words: Vec<String> = Vec::new();
+        for c in name.chars() {
+            if c.is_uppercase() || words.is_empty() {
+                words.push(String::new());
+            }
+            words.last_mut().expect("pushed").extend(c.to_lowercase());
+        }
+        words
+    };
+    let capital = |w: &String| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
+    };
+    Ok(match rule.value().as_str() {
+        "PascalCase" => words.iter().map(capital).collect(),
+        "camelCase" => words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if i == 0 { w.clone() } else { capital(w) })
+            .collect(),
+        "snake_case" => words.join("_"),
+        "SCREAMING_SNAKE_CASE" => words.join("_").to_uppercase(),
+        "lowercase" => words.concat(),
+        "UPPERCASE" => words.concat().to_uppercase(),
+        other => {
+            return Err(syn::Error::new(
+                rule.span(),
+                format!(
+                    "rename_all = \"{other}\" gives names the query language cannot use; \
+                     use PascalCase, camelCase, snake_case, SCREAMING_SNAKE_CASE, lowercase \
+                     or UPPERCASE"
+                ),
+            ));
+        }
+    })
+}
