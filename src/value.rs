@@ -373,21 +373,33 @@ pub(crate) fn parse_datetime(text: &str) -> Result<DateLit, String> {
 /// A stored datetime: no offset means UTC; precision stops at nanoseconds
 /// (decided: digits past the ninth must be zero, or the record is
 /// malformed, so that stored values compare exactly).
+///
+/// The instant must also fall within years 1–9999 in UTC (decided):
+/// `0001-01-01T00:00:00+01:00` is in year 0 and `9999-12-31T23:59:59-01:00`
+/// in year 10000 once in UTC, the form records are written back in, and
+/// neither form would read back as a record.
 pub(crate) fn parse_stored_datetime(text: &str) -> Result<DateTime<Utc>, String> {
     let utc = FixedOffset::east_opt(0).expect("zero offset");
-    match parse_datetime(text)? {
-        DateLit::Day(d) => Ok(d.and_time(NaiveTime::MIN).and_utc()),
+    let instant = match parse_datetime(text)? {
+        DateLit::Day(d) => d.and_time(NaiveTime::MIN).and_utc(),
         DateLit::At { tail: true, .. } => {
-            Err(format!("`{text}` is more precise than a nanosecond"))
+            return Err(format!("`{text}` is more precise than a nanosecond"));
         }
         DateLit::At { naive, offset, .. } => {
             let offset = offset.unwrap_or(utc);
             match offset.from_local_datetime(&naive) {
-                chrono::LocalResult::Single(dt) => Ok(dt.with_timezone(&Utc)),
-                _ => Err(format!("`{text}` is not a valid instant")),
+                chrono::LocalResult::Single(dt) => dt.with_timezone(&Utc),
+                _ => return Err(format!("`{text}` is not a valid instant")),
             }
         }
+    };
+    if !(1..=9999).contains(&instant.year()) {
+        return Err(format!(
+            "`{text}` is in year {} in UTC; stored instants run from 0001 to 9999 in UTC",
+            instant.year()
+        ));
     }
+    Ok(instant)
 }
 
 #[cfg(test)]
