@@ -48,6 +48,17 @@ pub struct Obj<'a> {
     path: String,
 }
 
+/// A JSON integer within i64. serde_json reads `-0` as the float `-0.0`
+/// (it cannot tell `-0` from `-0.0` or `-0e0` afterwards), so a negative
+/// zero is the integer 0; every other float, `0.0` included, is not an
+/// integer.
+fn as_integer(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        let x = v.as_f64()?;
+        (x == 0.0 && x.is_sign_negative()).then_some(0)
+    })
+}
+
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -96,9 +107,9 @@ impl<'a> Obj<'a> {
         self.typed(key, "a string", |v| v.as_str().map(str::to_owned))
     }
 
-    /// An integer field within i64.
+    /// An integer field within i64. JSON `-0` is the integer 0.
     pub fn integer(&self, key: &str) -> Result<Option<i64>, FieldError> {
-        self.typed(key, "an integer within 64 bits", Value::as_i64)
+        self.typed(key, "an integer within 64 bits", as_integer)
     }
 
     /// A GUID field, given as a string.
@@ -179,27 +190,79 @@ pub(crate) fn io_error(e: std::io::Error) -> Error {
 
 /// Why one JSON line is not a record, before its line number is known.
 pub(crate) enum LineError {
-    Json(serde_json::Error),
+    /// serde_json's error, and the byte length of the line without its
+    /// line end (where "the end of the input" is on the line).
+    Json(serde_json::Error, usize),
     Field(FieldError),
 }
 
 impl LineError {
     pub(crate) fn at(self, at: Position) -> Error {
         match self {
-            LineError::Json(e) => Error::new(
-                ErrorKind::InvalidRecord,
-                format!("{at}: not valid JSON: {e}"),
-            ),
+            LineError::Json(e, len) => {
+                // serde_json counts lines and columns in the line alone; the
+                // input ending early is an error just past the line's last
+                // byte, whether or not the line end was there. Only the
+                // file's position is shown.
+                let column = if e.line() > 1 || e.is_eof() {
+                    len + 1
+                } else {
+                    e.column()
+                };
+                Error::new(
+                    ErrorKind::InvalidRecord,
+                    format!(
+                        "{at}, column {column}: not valid JSON: {}",
+                        json_message(&e)
+                    ),
+                )
+            }
             LineError::Field(e) => record_error(at, e),
         }
     }
 }
 
+/// serde_json's message without its own ` at line L column C`: the
+/// readers name the position in the file instead.
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&position).unwrap_or(&text).to_owned()
+}
+
 /// One line of JSON Lines (its line end included or not) as a record: the
 /// checked path, whose errors are the ones users see.
 pub(crate) fn parse_line<T: FromJson>(line: &[u8]) -> Result<T, LineError> {
-    let value: Value = serde_json::from_slice(line).map_err(LineError::Json)?;
+    let value: Value = serde_json::from_slice(line).map_err(|e| {
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        LineError::Json(e, text.len())
+    })?;
     T::from_value(&value).map_err(LineError::Field)
+}
+
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `input` without a UTF-8 byte-order mark at its start (decided: skipped,
+/// not an error; positions on the first line count from after it).
+pub(crate) fn skip_bom<R: Read>(
+    mut input: R,
+) -> std::io::Result<std::io::Chain<std::io::Cursor<Vec<u8>>, R>> {
+    let mut head = Vec::with_capacity(BOM.len());
+    let mut byte = [0u8; 3];
+    while head.len() < BOM.len() && BOM.starts_with(&head) {
+        match input.read(&mut byte[..BOM.len() - head.len()]) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&byte[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if head == BOM {
+        head.clear();
+    }
+    Ok(std::io::Cursor::new(head).chain(input))
 }
 
 /// Whether a line holds only JSON Lines' blank bytes.
@@ -235,14 +298,17 @@ pub(crate) fn blank_start(buf: &[u8]) -> Blank {
 }
 
 /// Read records from a JSON array or JSON Lines (decided by the first
-/// non-blank byte: `[` means an array), calling `each` on every record in
-/// order. Memory stays bounded by one record; the first malformed record
-/// stops the reading with an error naming its position and field.
+/// non-blank byte: `[` means an array; a UTF-8 byte-order mark before it
+/// is skipped), calling `each` on every record in order. Memory stays
+/// bounded by one record; the first malformed record stops the reading
+/// with an error naming its position and field. A JSON syntax error names
+/// the file's line and column (bytes, counted from 1).
 pub fn read_records<T: FromJson, R: BufRead>(
-    mut input: R,
+    input: R,
     mut each: impl FnMut(T),
 ) -> Result<u64, Error> {
     let io = io_error;
+    let mut input = skip_bom(input).map_err(io)?;
     // Blank buffers before the first record are consumed, but their line
     // breaks (and the blanks after the last one) are remembered, so that
     // positions in errors stay counted from the start of the input.
@@ -336,6 +402,19 @@ fn read_array<T: FromJson, R: Read>(input: R, each: impl FnMut(T)) -> Result<u64
     match (result, visitor.failed) {
         (_, Some(e)) => Err(e),
         (Ok(n), None) => Ok(n),
+        // serde_json's position is the file's: blank input it did not see
+        // was put back as `blank_prefix`.
+        (Err(e), None) if e.line() > 0 => Err(Error::new(
+            ErrorKind::InvalidRecord,
+            format!(
+                "line {}, column {}: the data is not a valid JSON array: {}",
+                e.line(),
+                // At the end of the input serde_json names the last byte
+                // read; the lines' reader names the place after it.
+                e.column() + usize::from(e.is_eof()),
+                json_message(&e)
+            ),
+        )),
         (Err(e), None) => Err(Error::new(
             ErrorKind::InvalidRecord,
             format!("the data is not a valid JSON array: {e}"),
@@ -363,7 +442,7 @@ impl Record for Value {
                 Some(xs) if xs.iter().all(Value::is_string) => FieldValue::List(TextList::Json(xs)),
                 _ => invalid,
             },
-            FieldType::Integer => v.as_i64().map_or(invalid, FieldValue::Int),
+            FieldType::Integer => as_integer(v).map_or(invalid, FieldValue::Int),
             FieldType::DateTime => v
                 .as_str()
                 .and_then(|s| parse_stored_datetime(s).ok())

@@ -61,6 +61,23 @@
 //! Keyfactor's `PageReturned`/`ReturnLimit`; [`Pager`] keeps only the first
 //! page × limit matches, so a page never costs a full sort.
 //!
+//! # What a compiled filter fixes
+//!
+//! [`Query::compile`] resolves everything the [`Context`] says once, so a
+//! [`Filter`] never looks at a clock: `%TODAY%` and `%TODAY±N%` become
+//! dates from the context's current instant *in its time zone*
+//! ([`Context::today`]); dates and datetimes without an offset are placed
+//! in that time zone (a date becomes a day range there); `%ME%` becomes
+//! the context's user. The instant itself counts only through its date.
+//! A cache of compiled filters must therefore key on the query text, the
+//! schema, the parser's [`Limits`], the date in the context's zone, the
+//! time zone and the user (for queries that use `%ME%`), and drop entries
+//! when the date turns.
+//!
+//! For Keyfactor's request parameters, [`keyfactor::Request`] reads them
+//! the way the server does and compiles them into a filter, a sort and a
+//! page in one call.
+//!
 //! # Limits and input safety
 //!
 //! [`Parser`] enforces [`Limits`] (64 KiB, depth 64, 1,024 comparisons by

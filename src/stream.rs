@@ -143,11 +143,12 @@ impl Scan {
             count: 0,
             pager: paging.map(|(sort, page)| Pager::new(sort.clone(), page)),
         };
-        // Find the first non-blank byte, dropping whole blank lines before
-        // it but counting them for line numbers.
+        // Find the first non-blank byte (after a byte-order mark, skipped
+        // as `read_records` skips it), dropping whole blank lines before it
+        // but counting them for line numbers.
         let mut input = Resume {
             failed: None,
-            input,
+            input: crate::json::skip_bom(input).map_err(io_error)?,
         };
         let mut buf = vec![0; self.block_size];
         let (mut filled, mut lines, mut offset) = (0, 0, 0);

@@ -9,7 +9,8 @@ use chrono::{
     DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
 };
 
-use crate::Context;
+use crate::syntax::ast::{Expr, Query, Value as AstValue};
+use crate::{Context, Error, ErrorKind, Span};
 
 /// Nanoseconds since 1970-01-01T00:00:00Z: the one instant type the
 /// evaluator compares. i128 covers years 1–9999 with room to spare.
@@ -95,6 +96,58 @@ pub(crate) fn expand_tokens<'a>(text: &'a str, ctx: &Context) -> Result<Cow<'a, 
     }
     out.push_str(rest);
     Ok(Cow::Owned(out))
+}
+
+impl TokenError {
+    /// The error for a value at `span` whose tokens do not expand.
+    fn at(self, span: Span) -> Error {
+        let (kind, message) = match self {
+            TokenError::Malformed(m) | TokenError::OutOfRange(m) => (ErrorKind::InvalidToken, m),
+            TokenError::NoUser => (
+                ErrorKind::MissingUser,
+                "%ME% needs the current user, and the context has none".to_owned(),
+            ),
+        };
+        Error::new(kind, message).with_span(span)
+    }
+}
+
+impl Query {
+    /// The query with its tokens replaced as `ctx` resolves them, in every
+    /// value: what a compiled filter compares with, shown as a query
+    /// (`StartDate -ge "%TODAY-30%"` → `StartDate -ge "2024-05-02"`).
+    /// Field names are not checked; a malformed token or `%ME%` without a
+    /// user is an error at the value's span.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// let ctx = kfql::Context::new(Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap()).with_user("ME\\x");
+    /// let q = kfql::parse(r#"StartDate -ge "%TODAY-30%" OR InitiatingUserName -eq %ME%"#)?;
+    /// assert_eq!(
+    ///     q.expand_tokens(&ctx)?.to_string(),
+    ///     r#"StartDate -ge "2024-05-02" OR InitiatingUserName -eq "ME\\x""#
+    /// );
+    /// # Ok::<(), kfql::Error>(())
+    /// ```
+    pub fn expand_tokens(&self, ctx: &Context) -> Result<Query, Error> {
+        let mut query = self.clone();
+        // An explicit stack: deserialized queries may nest deeply.
+        let mut todo: Vec<&mut Expr> = query.expr.iter_mut().collect();
+        while let Some(e) = todo.pop() {
+            match e {
+                Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter_mut()),
+                Expr::Compare(c) => {
+                    if let AstValue::Text(text) = &mut c.value {
+                        let expanded = expand_tokens(text, ctx).map_err(|e| e.at(c.value_span))?;
+                        if let Cow::Owned(expanded) = expanded {
+                            *text = expanded;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(query)
+    }
 }
 
 fn shift_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
@@ -397,21 +450,33 @@ pub(crate) fn parse_offset(text: &[u8]) -> Result<FixedOffset, OffsetError> {
 /// A stored datetime: no offset means UTC; precision stops at nanoseconds
 /// (decided: digits past the ninth must be zero, or the record is
 /// malformed, so that stored values compare exactly).
+///
+/// The instant must also fall within years 1–9999 in UTC (decided):
+/// `0001-01-01T00:00:00+01:00` is in year 0 and `9999-12-31T23:59:59-01:00`
+/// in year 10000 once in UTC, the form records are written back in, and
+/// neither form would read back as a record.
 pub(crate) fn parse_stored_datetime(text: &str) -> Result<DateTime<Utc>, String> {
     let utc = FixedOffset::east_opt(0).expect("zero offset");
-    match parse_datetime(text)? {
-        DateLit::Day(d) => Ok(d.and_time(NaiveTime::MIN).and_utc()),
+    let instant = match parse_datetime(text)? {
+        DateLit::Day(d) => d.and_time(NaiveTime::MIN).and_utc(),
         DateLit::At { tail: true, .. } => {
-            Err(format!("`{text}` is more precise than a nanosecond"))
+            return Err(format!("`{text}` is more precise than a nanosecond"));
         }
         DateLit::At { naive, offset, .. } => {
             let offset = offset.unwrap_or(utc);
             match offset.from_local_datetime(&naive) {
-                chrono::LocalResult::Single(dt) => Ok(dt.with_timezone(&Utc)),
-                _ => Err(format!("`{text}` is not a valid instant")),
+                chrono::LocalResult::Single(dt) => dt.with_timezone(&Utc),
+                _ => return Err(format!("`{text}` is not a valid instant")),
             }
         }
+    };
+    if !(1..=9999).contains(&instant.year()) {
+        return Err(format!(
+            "`{text}` is in year {} in UTC; stored instants run from 0001 to 9999 in UTC",
+            instant.year()
+        ));
     }
+    Ok(instant)
 }
 
 /// The index of `text` among `names`, ignoring case and trailing spaces.

@@ -37,9 +37,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("UTF-8 errors")
 }
 
+/// The records of `--format json`'s `{"total", "page", "limit", "records"}`.
 fn json_page(o: &Output) -> Vec<Value> {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
-    serde_json::from_slice::<Vec<Value>>(&o.stdout).expect("a JSON array")
+    let mut body: Value = serde_json::from_slice(&o.stdout).expect("a JSON object");
+    assert!(body["total"].as_u64().is_some(), "{body}");
+    assert!(
+        body["page"].as_u64().is_some() && body["limit"].as_u64().is_some(),
+        "{body}"
+    );
+    serde_json::from_value(body["records"].take()).expect("an array of records")
 }
 
 fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
@@ -66,6 +73,7 @@ fn the_readme_query_pages_recent_failures_newest_first() {
     let page = json_page(&kfql(&[
         "query",
         q,
+        "--sample",
         "--sort",
         "StartDate",
         "--desc",
@@ -91,16 +99,20 @@ fn the_readme_query_pages_recent_failures_newest_first() {
 #[test]
 fn count_agrees_with_the_records_of_one_big_page() {
     let q = r#"WorkflowType -eq "Enrollment" OR Title -contains "appsrvr1""#;
-    let count = kfql(&["query", q, "--count", "--now", NOW]);
+    let count = kfql(&["query", q, "--sample", "--count", "--now", NOW]);
     let n: usize = stdout(&count).trim().parse().expect("a number");
-    let all = json_page(&kfql(&["query", q, "--limit", "100000", "--now", NOW]));
+    let all = json_page(&kfql(&[
+        "query", q, "--sample", "--limit", "100000", "--now", NOW,
+    ]));
     assert_eq!(all.len(), n);
     assert!(n > 0);
 }
 
 #[test]
 fn an_empty_query_matches_every_sample_record_covering_every_status() {
-    let all = json_page(&kfql(&["query", "", "--limit", "100000", "--now", NOW]));
+    let all = json_page(&kfql(&[
+        "query", "", "--sample", "--limit", "100000", "--now", NOW,
+    ]));
     assert!(all.len() >= 1000);
     for status in [
         "CanceledForRestart",
@@ -113,7 +125,7 @@ fn an_empty_query_matches_every_sample_record_covering_every_status() {
         assert!(all.iter().any(|r| r["Status"] == status), "{status}");
     }
     assert!(all.iter().any(|r| r["Title"].is_null()));
-    let none = kfql(&["query", "--count", "--now", NOW]);
+    let none = kfql(&["query", "--sample", "--count", "--now", NOW]);
     assert_eq!(stdout(&none).trim(), all.len().to_string());
 }
 
@@ -127,12 +139,12 @@ fn query_errors_exit_2_with_a_caret_before_any_data_is_read() {
         ),
         (vec!["query", "ReferenceId -eq five"], "is not an integer"),
         (vec!["query", "Status -eq \"Failed\" AND"], "^"),
-        (vec!["query", "--page", "0"], "PageReturned"),
-        (vec!["query", "--limit", "abc"], "ReturnLimit"),
-        (vec!["query", "--page", "-1"], "PageReturned"),
+        (vec!["query", "--page", "0"], "--page `0` is not"),
+        (vec!["query", "--limit", "abc"], "--limit `abc` is not"),
+        (vec!["query", "--page", "-1"], "--page `-1` is not"),
         (
             vec!["query", "--limit", "9223372036854775808"],
-            "ReturnLimit",
+            "--limit `9223372036854775808` is not",
         ),
         (
             vec!["query", "--sort", "StartDat"],
@@ -227,7 +239,9 @@ fn data_reads_arrays_and_json_lines_from_files_and_stdin_alike() {
 
 #[test]
 fn jsonl_and_table_formats() {
-    let o = kfql(&["query", "--limit", "3", "--format", "jsonl", "--now", NOW]);
+    let o = kfql(&[
+        "query", "--sample", "--limit", "3", "--format", "jsonl", "--now", NOW,
+    ]);
     let lines: Vec<&str> = std::str::from_utf8(&o.stdout)
         .expect("utf8")
         .lines()
@@ -236,7 +250,9 @@ fn jsonl_and_table_formats() {
     for l in lines {
         serde_json::from_str::<Value>(l).expect("one record per line");
     }
-    let o = kfql(&["query", "--limit", "3", "--format", "table", "--now", NOW]);
+    let o = kfql(&[
+        "query", "--sample", "--limit", "3", "--format", "table", "--now", NOW,
+    ]);
     let out = stdout(&o);
     assert!(out.starts_with("ReferenceId"), "{out}");
     assert!(out.contains("records 1–3 of"), "{out}");
@@ -246,6 +262,7 @@ fn jsonl_and_table_formats() {
 fn paging_past_the_end_is_an_empty_page() {
     let o = kfql(&[
         "query",
+        "--sample",
         "--page",
         "9223372036854775807",
         "--limit",
@@ -276,6 +293,7 @@ fn me_and_now_set_the_context() {
     let o = kfql(&[
         "query",
         q,
+        "--sample",
         "--me",
         r"KEYEXAMPLE\jsmith",
         "--now",
@@ -376,4 +394,327 @@ fn fields_lists_the_schema() {
         .find(|l| l.starts_with("Title "))
         .expect("Title row");
     assert!(title.contains("-contains") && title.contains("yes"));
+}
+
+#[test]
+fn records_piped_in_are_the_data_and_sample_forces_the_sample() {
+    let records = [
+        record(1, "Failed", "2024-06-01T10:00:00Z"),
+        record(2, "Running", "2024-06-02T10:00:00Z"),
+    ];
+    let lines: String = records.iter().map(|r| format!("{r}\n")).collect();
+    let o = kfql_with_stdin(&["query", "--count"], lines.as_bytes());
+    assert_eq!((o.status.code(), stdout(&o).trim()), (Some(0), "2"));
+    assert_eq!(stderr(&o), "", "nothing is said about it");
+    let o = kfql_with_stdin(
+        &["query", "Status -eq Failed", "--format", "json"],
+        lines.as_bytes(),
+    );
+    assert_eq!(json_page(&o).len(), 1);
+    // Nothing piped (an empty input): no records, not the sample.
+    let o = kfql_with_stdin(&["query", "--count"], b"");
+    assert_eq!(stdout(&o).trim(), "0");
+    // --sample queries the sample whatever standard input holds.
+    let o = kfql_with_stdin(
+        &["query", "--count", "--sample", "--now", NOW],
+        lines.as_bytes(),
+    );
+    assert_eq!(stdout(&o).trim(), "1200");
+    let o = kfql(&["query", "--sample", "--data", "x.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // A query read from standard input leaves the data to the sample.
+    let o = kfql_with_stdin(
+        &["query", "--query-file", "-", "--count", "--now", NOW],
+        b"",
+    );
+    assert_eq!(stdout(&o).trim(), "1200");
+}
+
+#[test]
+fn a_truncated_json_lines_record_names_one_position_the_file_s() {
+    let good: String = (1..=2)
+        .map(|i| format!("{}\n", record(i, "Failed", "2024-06-01T10:00:00Z")))
+        .collect();
+    let truncated =
+        format!("{good}{{\"Id\": \"00000000-0000-0000-0000-000000000003\", \"Status\": \n");
+    let path = temp_file("truncated.jsonl", truncated.as_bytes());
+    let o = kfql(&["query", "--count", "--data", path.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.ends_with(
+            "truncated.jsonl: line 3, column 58: not valid JSON: EOF while parsing a value\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("at line"), "{err}");
+}
+
+#[test]
+fn me_without_a_user_says_to_pass_me() {
+    for command in ["query", "check"] {
+        let o = kfql(
+            &[command, "InitiatingUserName -eq %ME%", "--sample"]
+                [..if command == "check" { 2 } else { 3 }],
+        );
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("the context has none; pass `--me NAME`"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("^^^^"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn parameter_errors_name_the_flag_typed() {
+    for (flag, value, message) in [
+        (
+            "--page",
+            "0",
+            "error: --page `0` is not a whole number from 1 to 9223372036854775807\n",
+        ),
+        (
+            "--limit",
+            "",
+            "error: --limit (empty) is not a whole number from 1 to 9223372036854775807\n",
+        ),
+        (
+            "--sort",
+            "Titel",
+            "error: --sort: `Titel` is not a field of workflow instances; did you mean `Title`?\n",
+        ),
+    ] {
+        let o = kfql(&["query", "--sample", flag, value]);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(stderr(&o), message);
+    }
+}
+
+#[test]
+fn records_of_the_other_kind_get_a_schema_hint() {
+    let ticket = json!({"GUID": "{00000000-0000-4000-8000-000000000001}", "ObjectDN": r"\VED\Policy\a",
+        "WorkflowDN": r"\VED\Policy\w", "Approvers": ["local:x"], "Status": "Pending"});
+    let o = kfql_with_stdin(&["query", "--count"], format!("{ticket}\n").as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "error: standard input: line 1, field `Id`: is required but missing or null\n\
+         hint: these look like workflow tickets: pass --schema workflow-tickets\n"
+    );
+    let o = kfql_with_stdin(
+        &["query", "--schema", "workflow-tickets", "--count"],
+        format!("{ticket}\n").as_bytes(),
+    );
+    assert_eq!(stdout(&o).trim(), "1");
+
+    let instances =
+        serde_json::to_vec(&[record(1, "Failed", "2024-06-01T10:00:00Z")]).expect("json");
+    let path = temp_file("instances.json", &instances);
+    let o = kfql(&[
+        "query",
+        "--schema",
+        "workflow-tickets",
+        "--data",
+        path.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).ends_with("field `GUID`: is required but missing or null\nhint: these look like workflow instances: pass --schema workflow-instances\n"),
+        "{}",
+        stderr(&o)
+    );
+    // A malformed record of the right kind gets no hint.
+    let mut bad = record(1, "Failed", "2024-06-01T10:00:00Z");
+    bad["StartDate"] = json!("June 1st");
+    let o = kfql_with_stdin(&["query"], format!("{bad}\n").as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains("hint"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unquoted_query_is_told_to_quote_it() {
+    for (args, expected) in [
+        (
+            &["query", "--count", "Status", "-eq", "Failed"][..],
+            "kfql query --count 'Status -eq Failed'",
+        ),
+        (
+            &[
+                "query",
+                "Status",
+                "-EQ",
+                "Failed",
+                "AND",
+                "Title",
+                "-contains",
+                "it's",
+                "--limit",
+                "5",
+            ][..],
+            r"kfql query 'Status -EQ Failed AND Title -contains it'\''s' --limit 5",
+        ),
+        (
+            &["check", "ReferenceId", "-gt", "5"][..],
+            "kfql check 'ReferenceId -gt 5'",
+        ),
+        (
+            &["parse", "Status", "-in", "a,b"][..],
+            "kfql parse 'Status -in a,b'",
+        ),
+    ] {
+        let o = kfql(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&o),
+            format!("kfql: quote the whole query: {expected}\n")
+        );
+        assert!(o.stdout.is_empty());
+    }
+    // Other argument errors stay clap's.
+    let o = kfql(&["query", "--frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unexpected argument '--frobnicate'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn json_output_carries_the_total_and_the_page() {
+    let o = kfql(&[
+        "query",
+        "Status -eq Failed",
+        "--sample",
+        "--now",
+        NOW,
+        "--limit",
+        "3",
+        "--page",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let body: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let count = kfql(&[
+        "query",
+        "Status -eq Failed",
+        "--sample",
+        "--now",
+        NOW,
+        "--count",
+    ]);
+    assert_eq!(body["total"].to_string(), stdout(&count).trim());
+    assert_eq!(
+        (body["page"].as_u64(), body["limit"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(body["records"].as_array().map(Vec::len), Some(3));
+    let keys: Vec<&String> = body.as_object().expect("object").keys().collect();
+    assert_eq!(
+        keys,
+        ["limit", "page", "records", "total"],
+        "serde_json sorts keys"
+    );
+    assert!(
+        stdout(&o).starts_with("{\n  \"total\": "),
+        "the total comes first"
+    );
+}
+
+#[test]
+fn check_shows_what_the_tokens_resolve_to() {
+    let q = r#"StartDate -ge "%TODAY-30%" AND InitiatingUserName -eq %ME%"#;
+    let o = kfql(&[
+        "check",
+        q,
+        "--now",
+        "2024-06-01T23:30:00Z",
+        "--tz",
+        "+02:00",
+        "--me",
+        r"K\j",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "StartDate -ge \"%TODAY-30%\" AND InitiatingUserName -eq \"%ME%\"\n\
+         resolved: StartDate -ge \"2024-05-03\" AND InitiatingUserName -eq \"K\\\\j\"\n"
+    );
+    // No tokens: the canonical form alone.
+    let o = kfql(&["check", "Status -eq Failed"]);
+    assert_eq!(stdout(&o), "Status -eq \"Failed\"\n");
+}
+
+#[test]
+fn a_byte_order_mark_and_minus_zero_read_as_data() {
+    let lines = format!(
+        "\u{feff}{}\n{}\n",
+        record(1, "Failed", "2024-06-01T10:00:00Z"),
+        r#"{"Id": "00000000-0000-0000-0000-000000000002", "Status": "Failed", "ReferenceId": -0}"#
+    );
+    let o = kfql_with_stdin(&["query", "ReferenceId -eq 0", "--count"], lines.as_bytes());
+    assert_eq!(
+        (o.status.code(), stdout(&o).trim()),
+        (Some(0), "1"),
+        "{}",
+        stderr(&o)
+    );
+    let path = temp_file(
+        "bom.json",
+        format!("\u{feff}[{}]", record(1, "Failed", "2024-06-01T10:00:00Z")).as_bytes(),
+    );
+    let o = kfql(&["query", "--count", "--data", path.to_str().expect("path")]);
+    assert_eq!(stdout(&o).trim(), "1", "{}", stderr(&o));
+}
+
+#[test]
+fn what_the_cli_prints_reads_back() {
+    // The sample at the earliest --now it accepts, and a ticket at the last.
+    let o = kfql(&[
+        "query",
+        "--sample",
+        "--now",
+        "0001-03-03T00:00:00Z",
+        "--limit",
+        "5000",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let back = kfql_with_stdin(&["query", "--count"], &o.stdout);
+    assert_eq!(
+        (back.status.code(), stdout(&back).trim()),
+        (Some(0), "1200"),
+        "{}",
+        stderr(&back)
+    );
+    let o = kfql(&["query", "--sample", "--now", "0001-01-05T00:00:00Z"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("after 0001-03-02"), "{}", stderr(&o));
+    for now in [
+        "9999-12-31T23:59:59-01:00",
+        "0000-12-31T23:00:00Z",
+        "0001-01-01T00:00:00+01:00",
+    ] {
+        let o = kfql(&["query", "--sample", "--now", now]);
+        assert_eq!(o.status.code(), Some(2), "{now}");
+        assert!(
+            stderr(&o).contains("is not within years 0001 to 9999 in UTC"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // A stored instant outside years 1-9999 in UTC is malformed data.
+    let line = r#"{"Id": "00000000-0000-0000-0000-000000000001", "Status": "Failed", "ReferenceId": 1, "StartDate": "9999-12-31T23:59:59-01:00"}"#;
+    let o = kfql_with_stdin(&["query"], format!("{line}\n").as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is in year 10000 in UTC"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -394,7 +394,7 @@ fn fuzz_data_crash_f54ee530_blank_lines_before_an_array_keep_error_lines_absolut
     ];
     for err in &errors {
         assert!(
-            err.message().contains("at line 130 column"),
+            err.message().starts_with("line 130, column "),
             "{}",
             err.message()
         );

@@ -246,7 +246,10 @@ fn the_first_bad_record_is_reported_with_its_line_and_field() {
                 "line 40, field `ReferenceId`: expected an integer within 64 bits, found a string"
             );
             let err = check(&scan, &json, &f, &sort, Page::default()).unwrap_err();
-            assert!(err.starts_with("line 700: not valid JSON: "), "{err}");
+            assert!(
+                err.starts_with("line 700, column 2: not valid JSON: "),
+                "{err}"
+            );
         }
     }
     // Blank lines before a bad one count, even many blocks of them.
@@ -547,4 +550,165 @@ fn tickets_are_scanned_with_the_checked_path() {
         .count::<WorkflowTicket>(format!("{data}{{}}\n").as_bytes(), &f)
         .unwrap_err();
     assert!(err.message().starts_with("line 3, field `GUID`"), "{err}");
+}
+
+/// A file that starts with a UTF-8 byte-order mark (as some Windows
+/// editors write it) reads as if the mark were not there, as an array and
+/// as JSON Lines, through both readers; line numbers stay the file's.
+#[test]
+fn a_byte_order_mark_at_the_start_is_skipped() {
+    let f = filter("");
+    let sort = Sort::new(&keyfactor::schema(), "ReferenceId", Direction::Ascending).unwrap();
+    let recs = records(20);
+    let array = serde_json::to_string(&recs).unwrap();
+    for text in [lines(&recs), array.clone(), format!("\n\n{array}")] {
+        let with_bom = data(format!("\u{feff}{text}"));
+        assert_eq!(with_bom.records.as_ref().map(Vec::len), Ok(20));
+        for scan in scans() {
+            let page = check(&scan, &with_bom, &f, &sort, Page::default()).unwrap();
+            assert_eq!(page.total, 20);
+        }
+    }
+    // Positions after the mark: a bad third line is line 3.
+    let bad = data(format!(
+        "\u{feff}{}{}\n",
+        lines(&recs[..2]),
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": "x"}"#
+    ));
+    for scan in scans() {
+        let err = check(&scan, &bad, &f, &sort, Page::default()).unwrap_err();
+        assert!(err.starts_with("line 3, field `ReferenceId`"), "{err}");
+    }
+    let truncated = data("\u{feff}[\n{\"Id\": ");
+    assert_eq!(
+        truncated.records.unwrap_err(),
+        "line 2, column 8: the data is not a valid JSON array: EOF while parsing a value"
+    );
+    // Only at the start: a mark on a later line is not blank.
+    let later = data(format!(
+        "{}\u{feff}{}",
+        lines(&recs[..1]),
+        lines(&recs[1..2])
+    ));
+    assert!(
+        later
+            .records
+            .unwrap_err()
+            .starts_with("line 2, column 1: not valid JSON")
+    );
+    // Half a mark is not one.
+    assert!(data(&b"\xEF\xBB{}\n"[..]).records.is_err());
+}
+
+/// JSON `-0` is the integer 0 on both paths (serde_json reads it as a
+/// float); other non-integers stay errors.
+#[test]
+fn minus_zero_is_the_integer_zero() {
+    const HEAD: &str = r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed""#;
+    let line = format!(r#"{HEAD}, "ReferenceId": -0, "Definition": {{"Version": -0}}}}"#);
+    let fast = InstanceRef::from_line(line.as_bytes()).expect("the fast path takes -0");
+    let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let slow = WorkflowInstance::from_value(&value).expect("the checked path takes -0");
+    assert_eq!(fast.into_owned(), slow);
+    assert_eq!(slow.reference_id, 0);
+    assert_eq!(slow.definition.and_then(|d| d.version), Some(0));
+    assert_eq!(
+        kfql::FieldValue::Int(0),
+        value.value(keyfactor::schema().field("ReferenceId").unwrap())
+    );
+    for number in ["0.0", "1e0", "0.5", "-1.0"] {
+        let line = format!(r#"{HEAD}, "ReferenceId": {number}}}"#);
+        let err = data(format!("{line}\n")).records.unwrap_err();
+        assert!(
+            err.contains("expected an integer within 64 bits, found a number"),
+            "{number}: {err}"
+        );
+    }
+    let f = filter("ReferenceId -eq 0");
+    let sort = Sort::default_for(&keyfactor::schema());
+    for scan in scans() {
+        let page = check(
+            &scan,
+            &data(format!("{line}\n{line}\n")),
+            &f,
+            &sort,
+            Page::default(),
+        );
+        assert_eq!(page.unwrap().total, 2);
+    }
+}
+
+/// A stored instant must fall within years 1–9999 once in UTC, the form
+/// records are printed in: otherwise a printed record would not read back.
+#[test]
+fn stored_instants_outside_years_1_to_9999_in_utc_are_malformed() {
+    const HEAD: &str =
+        r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "Failed", "ReferenceId": 1"#;
+    for (date, year) in [
+        ("0001-01-01T00:00:00+01:00", 0),
+        ("0001-01-01T00:29:59.5+00:30", 0),
+        ("9999-12-31T23:59:59-01:00", 10000),
+        ("9999-12-31T23:30:00-00:30", 10000),
+    ] {
+        let line = format!(r#"{HEAD}, "StartDate": "{date}"}}"#);
+        assert!(InstanceRef::from_line(line.as_bytes()).is_none(), "{date}");
+        let err = data(format!("{line}\n")).records.unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "line 1, field `StartDate`: `{date}` is in year {year} in UTC; stored instants run from 0001 to 9999 in UTC"
+            )
+        );
+        let err = data(format!("[{line}]")).records.unwrap_err();
+        assert!(
+            err.starts_with("record 0 (0-based index in the array), field `StartDate`"),
+            "{err}"
+        );
+    }
+    // The edges themselves are fine, and print back as they read.
+    for date in [
+        "0001-01-01T00:00:00Z",
+        "0001-01-01T01:00:00+01:00",
+        "9999-12-31T23:59:59.999999999Z",
+        "9999-12-31T22:59:59-01:00",
+    ] {
+        let line = format!(r#"{HEAD}, "StartDate": "{date}"}}"#);
+        let record = data(format!("{line}\n")).records.unwrap().remove(0);
+        let printed = serde_json::to_string(&record).unwrap();
+        assert_eq!(data(printed).records.unwrap(), [record], "{date}");
+    }
+}
+
+/// A JSON syntax error names one position, the file's: the record's line
+/// and the column in it, not serde_json's position inside the line.
+#[test]
+fn json_errors_name_the_line_and_column_in_the_file() {
+    let good = lines(&records(2));
+    let f = filter("");
+    let sort = Sort::default_for(&keyfactor::schema());
+    for (bad, expected) in [
+        (
+            r#"{"Id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Status": "#,
+            "line 3, column 58: not valid JSON: EOF while parsing a value",
+        ),
+        (
+            "{\"Id\": }",
+            "line 3, column 8: not valid JSON: expected value",
+        ),
+        (
+            "{} x",
+            "line 3, column 4: not valid JSON: trailing characters",
+        ),
+    ] {
+        for end in ["\n", "\r\n", ""] {
+            let d = data(format!("{good}{bad}{end}"));
+            assert_eq!(d.records.as_ref().unwrap_err(), expected, "{bad:?}{end:?}");
+            for scan in scans() {
+                assert_eq!(
+                    check(&scan, &d, &f, &sort, Page::default()).unwrap_err(),
+                    expected
+                );
+            }
+        }
+    }
 }

@@ -280,8 +280,8 @@ impl<'a> Scanner<'a> {
         Some(n)
     }
 
-    /// An integer without fraction or exponent, within i64; not `-0`,
-    /// which serde_json reads as a float.
+    /// An integer without fraction or exponent, within i64; `-0` is 0, as
+    /// the checked path reads it.
     fn integer(&mut self) -> Option<i64> {
         self.peek()?;
         let b = self.bytes();
@@ -296,7 +296,7 @@ impl<'a> Scanner<'a> {
         let text = &self.text[digits..self.at];
         let leading_zero = text.len() > 1 && text.starts_with('0');
         let more = matches!(b.get(self.at), Some(b'.' | b'e' | b'E'));
-        if text.is_empty() || leading_zero || more || (text == "0" && digits > start) {
+        if text.is_empty() || leading_zero || more {
             return None;
         }
         self.text[start..self.at].parse().ok()

@@ -3,9 +3,11 @@
 //! and its checked conversion from JSON.
 
 mod borrowed;
+mod request;
 mod sample;
 
 pub use borrowed::InstanceRef;
+pub use request::{Parameter, Plan, Request};
 pub use sample::sample;
 
 use chrono::{DateTime, Utc};

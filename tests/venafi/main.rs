@@ -2,6 +2,8 @@
 //! ticket records and their queries, and `kfql ticket create` /
 //! `kfql query --schema workflow-tickets`.
 
+// Runs the binary, which needs the `cli` feature.
+#[cfg(feature = "cli")]
 mod cli;
 mod records;
 mod validate;

@@ -27,8 +27,54 @@ impl SchemaName {
     }
 }
 
+impl SchemaName {
+    /// Whether the first bytes of a data file look like records of this
+    /// kind: keys that only this kind has. A guess, used only to explain a
+    /// record that does not fit the schema asked for.
+    fn looks_like(self, head: &[u8]) -> bool {
+        let has = |key: &str| {
+            let key = format!("\"{key}\"");
+            head.windows(key.len()).any(|w| w == key.as_bytes())
+        };
+        match self {
+            SchemaName::WorkflowInstances => {
+                has("ReferenceId") || has("CurrentStepDisplayName") || has("InitiatingUserName")
+            }
+            SchemaName::WorkflowTickets => {
+                has("GUID") && (has("ObjectDN") || has("Approvers") || has("WorkflowDN"))
+            }
+        }
+    }
+
+    /// The `--schema` value.
+    fn flag(self) -> &'static str {
+        match self {
+            SchemaName::WorkflowInstances => "workflow-instances",
+            SchemaName::WorkflowTickets => "workflow-tickets",
+        }
+    }
+}
+
+/// When records of kind `T` could not be read and their first bytes look
+/// like the other kind: which `--schema` to pass.
+pub fn schema_hint<T: Kind>(head: &[u8]) -> Option<String> {
+    if T::NAME.looks_like(head) {
+        return None;
+    }
+    let other = [SchemaName::WorkflowInstances, SchemaName::WorkflowTickets]
+        .into_iter()
+        .find(|s| *s != T::NAME && s.looks_like(head))?;
+    Some(format!(
+        "these look like {}: pass --schema {}",
+        other.flag().replace('-', " "),
+        other.flag()
+    ))
+}
+
 /// A record type the CLI can read, filter, sort, page and print.
 pub trait Kind: FromJsonLine + Serialize + Send + Sized {
+    /// Its `--schema`.
+    const NAME: SchemaName;
     /// The schema queries compile against.
     fn schema() -> Schema;
     /// The built-in records used when no `--data` is given, if any.
@@ -42,6 +88,8 @@ pub trait Kind: FromJsonLine + Serialize + Send + Sized {
 }
 
 impl Kind for WorkflowInstance {
+    const NAME: SchemaName = SchemaName::WorkflowInstances;
+
     fn schema() -> Schema {
         keyfactor::schema()
     }
@@ -71,6 +119,8 @@ impl Kind for WorkflowInstance {
 }
 
 impl Kind for WorkflowTicket {
+    const NAME: SchemaName = SchemaName::WorkflowTickets;
+
     fn schema() -> Schema {
         venafi::schema()
     }

@@ -12,13 +12,11 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use clap::{Args, Parser as _, Subcommand, ValueEnum};
-use kfql::keyfactor::WorkflowInstance;
+use kfql::keyfactor::{Parameter, Request, WorkflowInstance};
 use kfql::venafi::{CreateRequest, WorkflowTicket};
-use kfql::{
-    Context, Direction, Error, Filter, Page, PageResult, Parser, Query, Scan, Schema, Sort,
-};
+use kfql::{Context, Error, ErrorKind, Filter, PageResult, Parser, Query, Scan, Schema};
 
 use kinds::{Kind, SchemaName};
 
@@ -33,7 +31,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Filter, sort and page records (the built-in sample unless --data).
+    /// Filter, sort and page records: --data, else piped standard input,
+    /// else the built-in sample.
     Query(QueryArgs),
     /// Parse and type-check against the schema; print the canonical form.
     Check(CheckArgs),
@@ -103,9 +102,14 @@ struct QueryArgs {
     #[command(flatten)]
     schema: SchemaArg,
     /// A JSON array or JSON Lines file of records (`-` for standard input)
-    /// [default: a built-in sample of workflow instances].
+    /// [default: standard input when it is not a terminal, else a built-in
+    /// sample of workflow instances].
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
+    /// Query the built-in sample of workflow instances even when standard
+    /// input is not a terminal.
+    #[arg(long, conflicts_with = "data")]
+    sample: bool,
     /// The sort field (SortField) [default: CurrentStepDisplayName for
     /// instances, Created for tickets].
     #[arg(long, value_name = "FIELD")]
@@ -121,7 +125,8 @@ struct QueryArgs {
     limit: Option<String>,
     #[command(flatten)]
     context: ContextArgs,
-    /// Output format [default: table on a terminal, json otherwise].
+    /// Output format [default: table on a terminal, json otherwise]: json is
+    /// {"total", "page", "limit", "records"}; jsonl one record per line.
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Print only the number of matching records.
@@ -171,7 +176,22 @@ impl From<Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let args: Vec<String> = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            if e.use_stderr()
+                && let Some(command) = quoted_query(&args)
+            {
+                eprintln!("kfql: quote the whole query: {command}");
+                return ExitCode::from(2);
+            }
+            e.exit()
+        }
+    };
     let result = match cli.command {
         Command::Query(args) => match args.schema.schema {
             SchemaName::WorkflowInstances => run_query::<WorkflowInstance>(args),
@@ -197,6 +217,73 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Rejected) => ExitCode::from(2),
+    }
+}
+
+/// A query typed without quotes (`kfql query Status -eq Failed`) reaches
+/// clap as several arguments, and `-eq` as an unknown option. When an
+/// argument after `query`, `check` or `parse` is an operator, the command
+/// line with the query quoted as one argument; `None` otherwise.
+fn quoted_query(args: &[String]) -> Option<String> {
+    let command = args
+        .iter()
+        .position(|a| matches!(a.as_str(), "query" | "check" | "parse"))?;
+    let words = &args[command + 1..];
+    let op = words
+        .iter()
+        .position(|w| is_operator(w))
+        .filter(|&i| i > 0)?;
+    // The query runs from the field before the first operator to the next
+    // long option.
+    let start = op - 1;
+    let end = words[op..]
+        .iter()
+        .position(|w| w.starts_with("--"))
+        .map_or(words.len(), |i| op + i);
+    let query = words[start..end].join(" ");
+    let mut line = vec!["kfql".to_owned()];
+    line.extend(args[..=command].iter().map(|a| shell_word(a)));
+    line.extend(words[..start].iter().map(|a| shell_word(a)));
+    line.push(format!("'{}'", query.replace('\'', r"'\''")));
+    line.extend(words[end..].iter().map(|a| shell_word(a)));
+    Some(line.join(" "))
+}
+
+/// `-eq`, `-CONTAINS`, …, and the operators of other languages that the
+/// query language answers with a suggestion (`-in`, `-like`).
+fn is_operator(word: &str) -> bool {
+    const OPERATORS: [&str; 14] = [
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "contains",
+        "notcontains",
+        "startswith",
+        "endswith",
+        "in",
+        "notin",
+        "like",
+        "notlike",
+    ];
+    word.strip_prefix('-')
+        .filter(|w| !w.starts_with('-'))
+        .is_some_and(|w| OPERATORS.iter().any(|o| o.eq_ignore_ascii_case(w)))
+}
+
+/// `word` as a POSIX shell reads it back: as it is when it is plain, else
+/// in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:+%,@".contains(&b));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -263,18 +350,26 @@ fn bad(what: &str, text: &str, expected: &str) -> Error {
     )
 }
 
-/// `--now`, or the system clock.
+/// `--now`, or the system clock. It must fall within years 1–9999 in UTC,
+/// as stored instants must: records dated from it (tickets, the sample)
+/// are printed in UTC and must read back.
 fn now(text: Option<&str>) -> Result<DateTime<Utc>, Error> {
     Ok(match text {
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map_err(|_| {
-                bad(
-                    "--now",
-                    text,
-                    "an RFC 3339 instant with an offset (2024-06-01T12:00:00Z)",
-                )
-            })?
-            .with_timezone(&Utc),
+        Some(text) => {
+            let now = DateTime::parse_from_rfc3339(text)
+                .map_err(|_| {
+                    bad(
+                        "--now",
+                        text,
+                        "an RFC 3339 instant with an offset (2024-06-01T12:00:00Z)",
+                    )
+                })?
+                .with_timezone(&Utc);
+            if !(1..=9999).contains(&now.year()) {
+                return Err(bad("--now", text, "within years 0001 to 9999 in UTC"));
+            }
+            now
+        }
         None => DateTime::<Utc>::from(std::time::SystemTime::now()),
     })
 }
@@ -292,11 +387,27 @@ fn context(args: &ContextArgs) -> Result<Context, Error> {
     Ok(ctx)
 }
 
-fn compile(source: &Source, ctx: &Context, schema: &Schema) -> Result<Filter, Failure> {
+fn compile(source: &Source, ctx: &Context, schema: &Schema) -> Result<(Filter, Query), Failure> {
     let (query, text) = read_query(source)?;
-    query
+    let filter = query
         .compile(schema, ctx)
-        .map_err(|e| Failure::Query(e.with_input(&text)))
+        .map_err(|e| Failure::Query(with_hint(e).with_input(&text)))?;
+    Ok((filter, query))
+}
+
+/// The library's errors, with what to type on this command line.
+fn with_hint(e: Error) -> Error {
+    match e.kind() {
+        ErrorKind::MissingUser => e.with_suggestion("pass `--me NAME`"),
+        _ => e,
+    }
+}
+
+/// Where `query` reads records from.
+enum Input<'a> {
+    Sample,
+    Stdin,
+    File(&'a std::path::Path),
 }
 
 fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
@@ -304,60 +415,90 @@ fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
     // byte of data is read: a bad query is exit 2 whatever the data holds.
     let schema = T::schema();
     let ctx = context(&args.context)?;
-    let filter = compile(&args.source, &ctx, &schema)?;
-    let sort = match &args.sort {
-        Some(name) => Sort::new(&schema, name, Direction::descending_if(args.desc))?,
-        None => Sort::default_for(&schema).with_direction(Direction::descending_if(args.desc)),
+    let (filter, _) = compile(&args.source, &ctx, &schema)?;
+    // The flags are Keyfactor's parameters, checked by the library's rules
+    // and named in errors as the user typed them.
+    let mut request = Request::new();
+    let flags = [
+        (Parameter::SortField, "--sort", args.sort.as_deref()),
+        (Parameter::SortAscending, "--desc", args.desc.then_some("1")),
+        (Parameter::PageReturned, "--page", args.page.as_deref()),
+        (Parameter::ReturnLimit, "--limit", args.limit.as_deref()),
+    ];
+    for (parameter, flag, value) in flags {
+        if let Some(value) = value {
+            request.add_as(parameter, flag, value)?;
+        }
+    }
+    let sort = request.sort(&schema)?;
+    let page = request.page()?;
+    let query_on_stdin = args
+        .source
+        .query_file
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-");
+    let input = match &args.data {
+        Some(path) if path.as_os_str() == "-" => Input::Stdin,
+        Some(path) => Input::File(path),
+        // Records piped in are the data; `--sample` says otherwise.
+        None if !args.sample && !query_on_stdin && !io::stdin().is_terminal() => Input::Stdin,
+        None => Input::Sample,
     };
-    let page = Page::parse(args.page.as_deref(), args.limit.as_deref())?;
-    if args.data.as_deref().is_some_and(|p| p.as_os_str() == "-")
-        && args
-            .source
-            .query_file
-            .as_deref()
-            .is_some_and(|p| p.as_os_str() == "-")
-    {
+    if matches!(input, Input::Stdin) && query_on_stdin {
         return Err(Failure::Data(
             "--data - and --query-file - cannot both read standard input".into(),
         ));
     }
 
-    let sample = match &args.data {
-        Some(_) => None,
-        None => Some(T::sample(&ctx).ok_or_else(|| {
-            Failure::Usage(format!(
-                "{} have no built-in sample: give --data PATH",
-                schema.name()
-            ))
-        })?),
-    };
-
-    let result = match &args.data {
-        None => {
-            let records = sample.into_iter().flatten();
+    let result = match input {
+        Input::Sample => {
+            // The sample is dated in the 60 days before now, and dates
+            // before year 1 would not read back.
+            let earliest = ctx.now().checked_sub_signed(chrono::Duration::days(61));
+            if earliest.is_none_or(|d| d.year() < 1) {
+                return Err(Failure::Usage(
+                    "the built-in sample is dated in the 60 days before --now: give a --now after 0001-03-02".into(),
+                ));
+            }
+            let records = T::sample(&ctx).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "{} have no built-in sample: give --data PATH or pipe them in",
+                    schema.name()
+                ))
+            })?;
             if args.count {
                 Found::Count(filter.count(records))
             } else {
                 Found::Page(filter.page(records, &sort, page)?)
             }
         }
-        Some(path) => {
-            let name = path.display().to_string();
-            let input: Box<dyn Read> = if path.as_os_str() == "-" {
-                Box::new(io::stdin().lock())
-            } else {
-                Box::new(
-                    std::fs::File::open(path)
-                        .map_err(|e| Failure::Data(format!("cannot read {name}: {e}")))?,
-                )
+        Input::Stdin | Input::File(_) => {
+            let (name, reader): (String, Box<dyn Read>) = match input {
+                Input::File(path) => (
+                    path.display().to_string(),
+                    Box::new(std::fs::File::open(path).map_err(|e| {
+                        Failure::Data(format!("cannot read {}: {e}", path.display()))
+                    })?),
+                ),
+                _ => ("standard input".into(), Box::new(io::stdin().lock())),
             };
+            // The first bytes are kept, to say what the records look like
+            // when they do not fit the schema.
+            let mut reader = Head::new(reader);
             let scan = Scan::new();
             let found = if args.count {
-                scan.count::<T>(input, &filter).map(Found::Count)
+                scan.count::<T>(&mut reader, &filter).map(Found::Count)
             } else {
-                scan.page::<T>(input, &filter, &sort, page).map(Found::Page)
+                scan.page::<T>(&mut reader, &filter, &sort, page)
+                    .map(Found::Page)
             };
-            found.map_err(|e| Failure::Data(format!("{name}: {}", e.message())))?
+            found.map_err(|e| {
+                let mut message = format!("{name}: {}", e.message());
+                if let Some(hint) = kinds::schema_hint::<T>(&reader.head) {
+                    message = format!("{message}\nhint: {hint}");
+                }
+                Failure::Data(message)
+            })?
         }
     };
 
@@ -371,13 +512,39 @@ fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
                 Format::Json
             });
             match format {
-                Format::Json => output::json(&mut out, &result.records),
+                Format::Json => output::json(&mut out, &result),
                 Format::Jsonl => output::jsonl(&mut out, &result.records),
                 Format::Table => output::table(&mut out, &result),
             }
         }
     };
     finish(written.and_then(|()| out.flush()))
+}
+
+/// A reader that keeps a copy of the first bytes read through it.
+struct Head<R> {
+    inner: R,
+    head: Vec<u8>,
+}
+
+impl<R> Head<R> {
+    const KEEP: usize = 64 * 1024;
+
+    fn new(inner: R) -> Head<R> {
+        Head {
+            inner,
+            head: Vec::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for Head<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let room = Self::KEEP.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&buf[..n.min(room)]);
+        Ok(n)
+    }
 }
 
 /// What `query` found: the number of matches (`--count`), or a page.
@@ -396,13 +563,20 @@ fn finish(written: io::Result<()>) -> Result<(), Failure> {
     }
 }
 
+/// The canonical form, and when the query has tokens, what they resolve
+/// to in the context (`--now`, `--tz`, `--me`).
 fn run_check(args: CheckArgs) -> Result<(), Failure> {
     let ctx = context(&args.context)?;
-    let (query, text) = read_query(&args.source)?;
-    query
-        .compile(&args.schema.schema.schema(), &ctx)
-        .map_err(|e| Failure::Query(e.with_input(&text)))?;
-    finish(writeln!(io::stdout(), "{query}"))
+    let (filter, query) = compile(&args.source, &ctx, &args.schema.schema.schema())?;
+    drop(filter);
+    // Compiling expanded every token, so this cannot fail.
+    let resolved = query.expand_tokens(&ctx)?;
+    let mut out = io::stdout().lock();
+    let mut written = writeln!(out, "{query}");
+    if resolved.to_string() != query.to_string() {
+        written = written.and_then(|()| writeln!(out, "resolved: {resolved}"));
+    }
+    finish(written)
 }
 
 fn run_parse(args: ParseArgs) -> Result<(), Failure> {

@@ -8,9 +8,23 @@ use serde_json::Value;
 
 use crate::kinds::Kind;
 
-/// The page as one JSON array of records in the API's shape.
-pub fn json<T: Serialize>(out: &mut impl Write, records: &[T]) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, records)?;
+/// The page for scripts: `{"total", "page", "limit", "records"}`, the
+/// total (matches before paging) first, the records in the API's shape.
+pub fn json<T: Serialize>(out: &mut impl Write, page: &PageResult<T>) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Json<'a, T> {
+        total: u64,
+        page: u64,
+        limit: u64,
+        records: &'a [T],
+    }
+    let body = Json {
+        total: page.total,
+        page: page.page.number(),
+        limit: page.page.limit(),
+        records: &page.records,
+    };
+    serde_json::to_writer_pretty(&mut *out, &body)?;
     writeln!(out)
 }
 
