@@ -181,6 +181,19 @@ impl Statement {
         let condition_params = b.params.len();
         let order_by = b.order_by(sort)?;
         let limit_offset = b.limit(page);
+        // Only a configuration with many more comparisons than the default
+        // limits allow gets here (see "Engine limits" above).
+        if b.params.len() > dialect.max_params() {
+            return Err(Error::new(
+                ErrorKind::TooManyComparisons,
+                format!(
+                    "the query needs {} SQL parameters, and {} takes at most {}",
+                    b.params.len(),
+                    dialect.name(),
+                    dialect.max_params()
+                ),
+            ));
+        }
         Ok(Statement {
             table: mapping.quoted_table(dialect),
             condition,
