@@ -96,8 +96,9 @@
 //!   the number of comparisons (measured: 36–39 for 1,024, about 50 for
 //!   10,000). A nested group sits at most two levels below its parent's
 //!   group of 16 (`(a OR b) AND (nested) AND (c OR d)`), so each level
-//!   of nesting adds two levels, or four in a group of more than 16
-//!   (measured: 137 for 1,024 comparisons nested 64 deep). A condition that
+//!   of nesting adds two levels per level of groups of 16 it sits in
+//!   (two in a group of up to 16 parts, four in one of up to 256;
+//!   measured: 137 for 1,024 comparisons nested 64 deep). A condition that
 //!   would still pass a depth of 200 is written as one `CASE WHEN … END`
 //!   whose branches each test the parts beside one nested group
 //!   (`WHEN (others) IS NOT TRUE THEN 1 = 0` inside AND, `WHEN others
