@@ -9,7 +9,7 @@ mod sql_support;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use kfql::keyfactor::{self, WorkflowInstance};
 use kfql::sql::{self, Dialect, Param};
-use kfql::{Context, Page, Sort};
+use kfql::{Context, Limits, Page, Parser, Sort};
 use sql_support::generate::{COMMON, Gen, RUST_ONLY, Rng};
 use sql_support::{pg, pg_load, pg_value, safety, sqlite_value, sqlite_with};
 
@@ -31,13 +31,24 @@ fn differential(
     let mut diffs = Vec::new();
     let mut compared = 0;
     let (mut selective, mut nonempty) = (0, 0);
+    let (mut long, mut chains) = (0, 0);
     for _ in 0..cases {
         let text = g.query(records);
         let zone = g.rng.pick(&[0, 19_800, -28_800]);
         let ctx = Context::new(g.now)
             .with_time_zone(FixedOffset::east_opt(zone).expect("a valid offset"))
             .with_user(g.text());
-        let Ok(filter) = kfql::compile(&text, &schema, &ctx) else {
+        // The depth cap rather than the default, for the generator's
+        // deeply nested queries.
+        let limits = Limits {
+            max_depth: Limits::MAX_DEPTH,
+            ..Limits::DEFAULT
+        };
+        let Ok(filter) = Parser::new()
+            .limits(limits)
+            .parse(&text)
+            .and_then(|q| q.compile(&schema, &ctx))
+        else {
             continue;
         };
         let sort = g.sort();
@@ -59,6 +70,12 @@ fn differential(
             }
         }
         compared += 1;
+        if text.matches(" AND ").count() + text.matches(" OR ").count() >= 16 {
+            long += 1;
+        }
+        if stmt.condition().contains("CASE WHEN") {
+            chains += 1;
+        }
         if want.total > 0 && want.total < records.len() as u64 {
             selective += 1;
         }
@@ -88,10 +105,64 @@ fn differential(
         "{}: {selective} of {compared} queries match some but not all records, {nonempty} return a non-empty page",
         dialect.name()
     );
-    // The generator must exercise the filter, not only the extremes.
+    eprintln!(
+        "{}: {long} queries with 17 or more comparisons, {chains} written as a CASE chain",
+        dialect.name()
+    );
+    // The generator must exercise the filter, not only the extremes, and
+    // the SQL's shapes for long groups and deep nesting.
+    assert!(long * 50 > compared, "too few long groups");
+    assert!(chains * 100 > compared, "too few CASE chains");
     assert!(selective * 2 > compared, "too few selective queries");
     assert!(nonempty * 3 > compared, "too few non-empty pages");
     (compared, diffs)
+}
+
+/// A dialect that takes `LIKE` patterns of at most four bytes, so that
+/// nearly every `-contains`, `-startswith` and `-endswith` is written with
+/// [`Dialect::position`] and [`Dialect::suffix`] instead: the form SQLite
+/// needs for needles past its pattern limit, exercised here on every
+/// generated needle, and PostgreSQL's versions of it, which it never
+/// needs otherwise.
+struct ShortLike<D>(D);
+
+impl<D: Dialect> Dialect for ShortLike<D> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn placeholder(&self, index: usize, param: &Param) -> String {
+        self.0.placeholder(index, param)
+    }
+    fn fold(&self, expr: &str) -> String {
+        self.0.fold(expr)
+    }
+    fn quote_identifier(&self, ident: &str) -> String {
+        self.0.quote_identifier(ident)
+    }
+    fn trim_spaces(&self, expr: &str) -> String {
+        self.0.trim_spaces(expr)
+    }
+    fn code_point_order(&self, expr: &str) -> String {
+        self.0.code_point_order(expr)
+    }
+    fn like_escape_char(&self) -> char {
+        self.0.like_escape_char()
+    }
+    fn like_escape_literal(&self) -> &'static str {
+        self.0.like_escape_literal()
+    }
+    fn max_like_pattern(&self) -> Option<usize> {
+        Some(4)
+    }
+    fn position(&self, haystack: &str, needle: &str) -> String {
+        self.0.position(haystack, needle)
+    }
+    fn suffix(&self, expr: &str, count: &str) -> String {
+        self.0.suffix(expr, count)
+    }
+    fn max_params(&self) -> usize {
+        self.0.max_params()
+    }
 }
 
 fn report(name: &str, compared: usize, diffs: &[String]) {
@@ -163,6 +234,9 @@ fn sqlite_matches_memory() {
     };
     let (compared, diffs) = differential(&sql::Sqlite, &mut g, &records, 1500, &mut engine);
     report("SQLite", compared, &diffs);
+    let short = ShortLike(sql::Sqlite);
+    let (compared, diffs) = differential(&short, &mut g, &records, 500, &mut engine);
+    report("SQLite without LIKE", compared, &diffs);
 }
 
 #[test]
@@ -210,6 +284,9 @@ fn postgres_matches_memory() {
     };
     let (compared, diffs) = differential(&sql::Postgres, &mut g, &records, 1500, &mut engine);
     report("PostgreSQL", compared, &diffs);
+    let short = ShortLike(sql::Postgres);
+    let (compared, diffs) = differential(&short, &mut g, &records, 500, &mut engine);
+    report("PostgreSQL without LIKE", compared, &diffs);
 }
 
 /// Where PostgreSQL's lower() differs from Rust's str::to_lowercase, as

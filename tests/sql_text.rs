@@ -1,6 +1,6 @@
 //! The SQL kfql writes, as text: one snapshot per rule, the errors, the
-//! injection property over generated queries, and the limits a dialect
-//! documents (SQLite's LIKE pattern length, checked on a real SQLite).
+//! injection property over generated queries, and the engine limits the
+//! `sql` docs list (checked on a real SQLite where it has them).
 
 mod sql_support;
 
@@ -380,16 +380,20 @@ fn identifiers_are_quoted() {
     );
 }
 
-/// SQLite refuses LIKE patterns past 50,000 bytes: an error, never a
-/// wrong answer (the documented limit of the SQLite dialect).
+/// SQLite refuses LIKE patterns past 50,000 bytes, so a longer pattern
+/// becomes instr/substr: at the boundary, on a real SQLite, with each
+/// text operator, and with `%`, which doubles when escaped.
 #[test]
-fn sqlite_like_pattern_limit_is_an_error() {
-    let records = keyfactor::sample(3, ctx().now(), 1);
+fn sqlite_long_needles_without_like() {
+    let mut records = keyfactor::sample(3, ctx().now(), 1);
+    let long = format!("Head {} % tail", "é".repeat(30_000));
+    records[0].title = Some(long.clone());
+    records[1].title = Some("é".repeat(24_999));
     let conn = sql_support::sqlite_with(&records);
     let schema = keyfactor::schema();
-    let run = |needle: &str| {
+    let run = |op: &str, needle: &str| {
         let filter = kfql::compile(
-            &format!("Title -contains {}", kfql::quote(needle)),
+            &format!("Title {op} {}", kfql::quote(needle)),
             &schema,
             &ctx(),
         )
@@ -407,13 +411,182 @@ fn sqlite_like_pattern_limit_is_an_error() {
             .iter()
             .map(|p| sql_support::sqlite_value(Some(p)))
             .collect();
-        conn.query_row(&stmt.count(), rusqlite::params_from_iter(params), |r| {
-            r.get::<_, i64>(0)
-        })
+        let n = conn
+            .query_row(&stmt.count(), rusqlite::params_from_iter(params), |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+        assert_eq!(
+            n as u64,
+            filter.count(&records),
+            "{op} {}",
+            stmt.condition()
+        );
+        (
+            stmt.condition().to_owned(),
+            stmt.condition_params().to_vec(),
+            n,
+        )
     };
-    assert_eq!(run(&"a".repeat(49_990)).unwrap(), 0);
-    let err = run(&"a".repeat(50_001)).unwrap_err();
-    assert!(err.to_string().contains("too complex"), "{err}");
+    assert_eq!(Sqlite.max_like_pattern(), Some(50_000));
+    // `%` + 24,999 two-byte letters + `%`: exactly 50,000 bytes, LIKE.
+    let (sql, params, n) = run("-contains", &"É".repeat(24_999));
+    assert_eq!(
+        sql,
+        r#"kfql_fold("title") COLLATE BINARY LIKE ?1 ESCAPE '\'"#
+    );
+    assert_eq!(params[0], text(&format!("%{}%", "é".repeat(24_999))));
+    assert_eq!(n, 2);
+    // One letter more: 50,001 bytes, instr.
+    let needle = "é".repeat(25_000);
+    let (sql, params, n) = run("-contains", &needle);
+    assert_eq!(sql, r#"instr(kfql_fold("title"), ?1) > 0"#);
+    assert_eq!(params, [text(&needle)]);
+    assert_eq!(n, 1);
+    let (sql, _, n) = run("-notcontains", &needle);
+    assert_eq!(sql, r#"instr(kfql_fold("title"), ?1) = 0"#);
+    assert_eq!(n, 1, "records[1]; records[2] has no title");
+    let (sql, _, n) = run("-startswith", &format!("HEAD {needle}"));
+    assert_eq!(sql, r#"instr(kfql_fold("title"), ?1) = 1"#);
+    assert_eq!(n, 1);
+    // records[0] holds it after "Head ", records[1] is a letter short.
+    assert_eq!(run("-startswith", &needle).2, 0);
+    let tail = format!("{needle} % TAIL");
+    let (sql, params, n) = run("-endswith", &tail);
+    assert_eq!(
+        sql,
+        r#"substr(kfql_fold("title"), -?1) COLLATE BINARY = ?2"#
+    );
+    assert_eq!(params, [Param::Int(25_007), text(&tail.to_lowercase())]);
+    assert_eq!(n, 1);
+    // A needle longer than the whole text matches nothing: substr gives
+    // the text back whole, which is shorter than the needle.
+    assert_eq!(run("-endswith", &format!("x{long}")).2, 0);
+    // 16,667 `%` escape to 33,334 bytes plus two wildcards: LIKE; 25,000
+    // `%` escape past the limit: instr, with the needle unescaped.
+    assert!(run("-contains", &"%".repeat(16_667)).0.contains("LIKE"));
+    let (sql, params, n) = run("-contains", &"%".repeat(25_000));
+    assert!(sql.starts_with("instr("), "{sql}");
+    assert_eq!(params, [text(&"%".repeat(25_000))]);
+    assert_eq!(n, 0);
+    // PostgreSQL takes patterns of any length.
+    assert_eq!(Postgres.max_like_pattern(), None);
+    assert!(
+        cond(
+            &format!("Title -contains {}", kfql::quote(&needle)),
+            &Postgres
+        )
+        .0
+        .contains("LIKE")
+    );
+}
+
+/// The limits the bundled SQLite enforces are the ones the `sql` docs
+/// name and the SQLite dialect assumes.
+#[test]
+fn sqlite_limits_are_as_documented() {
+    use rusqlite::limits::Limit;
+    let conn = sql_support::sqlite_with(&[]);
+    let limit = |l| conn.limit(l).unwrap() as usize;
+    assert_eq!(limit(Limit::SQLITE_LIMIT_EXPR_DEPTH), 1000);
+    assert_eq!(
+        limit(Limit::SQLITE_LIMIT_VARIABLE_NUMBER),
+        Sqlite.max_params()
+    );
+    assert_eq!(
+        Some(limit(Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH)),
+        Sqlite.max_like_pattern()
+    );
+    assert_eq!(limit(Limit::SQLITE_LIMIT_SQL_LENGTH), 1_000_000_000);
+    assert_eq!(Postgres.max_params(), 65_535);
+}
+
+/// A statement that needs more parameters than the engine binds is a
+/// kfql error naming the limit; one at the limit is SQL.
+#[test]
+fn too_many_parameters_is_an_error() {
+    let schema = keyfactor::schema();
+    // Each `-eq` on an integer is a range: two parameters; LIMIT and
+    // OFFSET are two more, and the default sort takes none.
+    let stmt = |comparisons: usize, d: &dyn Dialect| {
+        let text: Vec<String> = (0..comparisons)
+            .map(|i| format!("ReferenceId -eq {i}"))
+            .collect();
+        let limits = kfql::Limits {
+            max_bytes: 1 << 20,
+            max_comparisons: comparisons,
+            ..kfql::Limits::DEFAULT
+        };
+        let filter = kfql::Parser::new()
+            .limits(limits)
+            .parse(&text.join(" OR "))
+            .and_then(|q| q.compile(&schema, &ctx()))
+            .unwrap();
+        Statement::new(
+            &filter,
+            &Sort::default_for(&schema),
+            Page::default(),
+            &sql_support::mapping(),
+            d,
+        )
+    };
+    let at = (Sqlite.max_params() - 2) / 2;
+    assert_eq!(stmt(at, &Sqlite).unwrap().params().len(), 32_766);
+    let err = stmt(at + 1, &Sqlite).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooManyComparisons);
+    assert!(
+        err.to_string().contains("SQLite takes at most 32766"),
+        "{err}"
+    );
+    assert_eq!(stmt(at + 1, &Postgres).unwrap().params().len(), 32_768);
+    let at = (Postgres.max_params() - 2) / 2;
+    assert_eq!(stmt(at, &Postgres).unwrap().params().len(), 65_534);
+    let err = stmt(at + 1, &Postgres).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooManyComparisons);
+}
+
+/// Groups longer than 16 become nested groups of 16, in order; a nested
+/// group is lifted to at most two levels below its parent.
+#[test]
+fn long_groups_nest_in_sixteens() {
+    let q: Vec<String> = (0..17).map(|i| format!("ReferenceId -eq {i}")).collect();
+    let (sql, params) = cond(&q.join(" OR "), &Sqlite);
+    let range = |i: usize| {
+        format!(
+            r#"("reference_id" >= ?{} AND "reference_id" < ?{})"#,
+            2 * i + 1,
+            2 * i + 2
+        )
+    };
+    let first: Vec<String> = (0..16).map(range).collect();
+    assert_eq!(sql, format!("(({}) OR {})", first.join(" OR "), range(16)));
+    assert_eq!(params.len(), 34);
+    assert_eq!(params[33], Param::Int(17));
+    // Up to 16 parts stay one flat group.
+    let titles: Vec<String> = (0..16).map(|i| format!("Title -ne {i}")).collect();
+    let (sql, _) = cond(&titles.join(" AND "), &Sqlite);
+    assert_eq!(sql.matches(" AND ").count(), 15);
+    assert!(
+        sql.starts_with("(kfql_fold") && !sql.contains("(("),
+        "{sql}"
+    );
+    // A nested group first in a long group: the rest is grouped after it.
+    let (sql, _) = cond(
+        r#"(Title -eq "a" AND Title -eq "b") OR Title -eq "c" OR Title -eq "d" OR Title -eq "e""#,
+        &Postgres,
+    );
+    let t = |i: usize| format!(r#"lower(rtrim("title", ' ')) COLLATE "C" = ${i}::text"#);
+    assert_eq!(
+        sql,
+        format!(
+            "(({} AND {}) OR ({} OR {} OR {}))",
+            t(1),
+            t(2),
+            t(3),
+            t(4),
+            t(5)
+        )
+    );
 }
 
 /// A small generator of queries with hostile values: quotes, comments,

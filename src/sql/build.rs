@@ -1,9 +1,9 @@
 //! Filter + Sort + Page → SQL text and parameters.
 //!
 //! Every value becomes a parameter; the text holds only keywords,
-//! operators, placeholders, the small integers of enum ranks, the two
-//! constant literals `' '` (for `rtrim`) and the `LIKE` escape, and
-//! identifiers from the [`Mapping`].
+//! function names, operators, placeholders, the small integers of enum
+//! ranks and of `instr` results, the two constant literals `' '` (for
+//! `rtrim`) and the `LIKE` escape, and identifiers from the [`Mapping`].
 
 use super::{Dialect, Mapping, Param, datetime_text_of_nanos};
 use crate::filter::{Node, Test, TextOp};
@@ -51,25 +51,25 @@ impl Builder<'_> {
         // Iterative, so deep ASTs cannot exhaust the stack: a stack of
         // frames (node, index of the next child, parts so far).
         enum Frame<'n> {
-            Group(&'n [Node], bool, usize, Vec<String>),
+            Group(&'n [Node], bool, usize, Vec<Shaped>),
         }
         let mut stack: Vec<Frame<'_>> = Vec::new();
-        let mut done: Option<String> = None;
+        let mut done: Option<Shaped> = None;
         let mut node = Some(&filter.root);
         loop {
             if let Some(n) = node.take() {
                 match n {
-                    Node::All => done = Some(TRUE.to_owned()),
+                    Node::All => done = Some(Shaped::Plain(Part::leaf(TRUE.to_owned()))),
                     Node::And(xs) => stack.push(Frame::Group(xs, true, 0, Vec::new())),
                     Node::Or(xs) => stack.push(Frame::Group(xs, false, 0, Vec::new())),
                     Node::Test(slot, test) => {
                         let field = &filter.schema.fields()[*slot];
-                        done = Some(self.test(field, test)?);
+                        done = Some(Shaped::Plain(self.test(field, test)?));
                     }
                 }
             }
             let Some(Frame::Group(xs, and, next, parts)) = stack.last_mut() else {
-                return Ok(done.unwrap_or_else(|| TRUE.to_owned()));
+                return Ok(done.map_or_else(|| TRUE.to_owned(), |d| d.finish().sql));
             };
             if let Some(part) = done.take() {
                 parts.push(part);
@@ -81,19 +81,14 @@ impl Builder<'_> {
             }
             let (and, parts) = (*and, std::mem::take(parts));
             stack.pop();
-            done = Some(match parts.len() {
-                0 if and => TRUE.to_owned(),
-                0 => FALSE.to_owned(),
-                1 => parts.into_iter().next().unwrap_or_default(),
-                _ => format!("({})", parts.join(if and { " AND " } else { " OR " })),
-            });
+            done = Some(group(and, parts));
         }
     }
 
-    fn test(&mut self, field: &Field, test: &Test) -> Result<String, Error> {
+    fn test(&mut self, field: &Field, test: &Test) -> Result<Part, Error> {
         let col = self.column(field)?;
         let d = self.dialect;
-        Ok(match test {
+        Ok(Part::leaf(match test {
             Test::IsNull => format!("{col} IS NULL"),
             Test::NotNull => format!("{col} IS NOT NULL"),
             Test::Text {
@@ -106,11 +101,11 @@ impl Builder<'_> {
                     // Stored text holds no U+0000 (PostgreSQL cannot; SQLite's
                     // string functions stop there): nothing equals or
                     // contains such a value.
-                    return Ok(if *negate {
+                    return Ok(Part::leaf(if *negate {
                         format!("{col} IS NOT NULL")
                     } else {
                         FALSE.to_owned()
-                    });
+                    }));
                 }
                 if *how == TextOp::Equals {
                     let lhs = d.code_point_order(&d.fold(&d.trim_spaces(&col)));
@@ -124,6 +119,9 @@ impl Builder<'_> {
                         TextOp::EndsWith => format!("%{escaped}"),
                         _ => format!("%{escaped}%"),
                     };
+                    if d.max_like_pattern().is_some_and(|max| pattern.len() > max) {
+                        return Ok(Part::leaf(self.without_like(&col, *how, needle, *negate)));
+                    }
                     let lhs = d.code_point_order(&d.fold(&col));
                     let p = self.param(Param::Text(pattern));
                     let op = if *negate { "NOT LIKE" } else { "LIKE" };
@@ -147,31 +145,56 @@ impl Builder<'_> {
             }
             Test::Enum { index, negate } => {
                 let FieldType::Enum(names) = field.ty() else {
-                    return Ok(FALSE.to_owned());
+                    return Ok(Part::leaf(FALSE.to_owned()));
                 };
                 let Some(name) = names.get(*index) else {
-                    return Ok(FALSE.to_owned());
+                    return Ok(Part::leaf(FALSE.to_owned()));
                 };
                 let p = self.param(Param::Text(name.clone()));
                 format!("{col} {} {p}", if *negate { "<>" } else { "=" })
             }
             Test::EnumSet { mask } => {
                 let FieldType::Enum(names) = field.ty() else {
-                    return Ok(FALSE.to_owned());
+                    return Ok(Part::leaf(FALSE.to_owned()));
                 };
                 let mut alternatives = Vec::new();
                 for (i, name) in names.iter().enumerate().take(128) {
                     if (mask >> i) & 1 == 1 {
                         let p = self.param(Param::Text(name.clone()));
-                        alternatives.push(format!("{col} = {p}"));
+                        alternatives.push(Part::leaf(format!("{col} = {p}")));
                     }
                 }
                 if alternatives.is_empty() {
-                    return Ok(FALSE.to_owned());
+                    return Ok(Part::leaf(FALSE.to_owned()));
                 }
-                format!("({})", alternatives.join(" OR "))
+                return Ok(list(false, alternatives));
             }
-        })
+        }))
+    }
+
+    /// A `-contains`, `-notcontains`, `-startswith` or `-endswith` of a
+    /// needle whose `LIKE` pattern the engine would refuse as too long:
+    /// the same test with the engine's position and suffix functions,
+    /// which need no pattern. The needle is not empty (its pattern is
+    /// long), and both sides are folded, so exact comparison is right.
+    fn without_like(&mut self, col: &str, how: TextOp, needle: &str, negate: bool) -> String {
+        let d = self.dialect;
+        let hay = d.fold(col);
+        if how == TextOp::EndsWith {
+            let chars = i64::try_from(needle.chars().count()).unwrap_or(i64::MAX);
+            let n = self.param(Param::Int(chars));
+            let suffix = d.code_point_order(&d.suffix(&hay, &n));
+            let p = self.param(Param::Text(needle.to_owned()));
+            return format!("{suffix} {} {p}", if negate { "<>" } else { "=" });
+        }
+        let p = self.param(Param::Text(needle.to_owned()));
+        let at = d.position(&hay, &p);
+        match (how, negate) {
+            (TextOp::StartsWith, false) => format!("{at} = 1"),
+            (TextOp::StartsWith, true) => format!("{at} <> 1"),
+            (_, false) => format!("{at} > 0"),
+            (_, true) => format!("{at} = 0"),
+        }
     }
 
     /// `lo <= v < hi` (or its negation, on non-null values), with the
@@ -300,4 +323,247 @@ pub(super) fn like_escape(text: &str, escape: char) -> String {
         out.push(c);
     }
     out
+}
+
+// How the condition nests. SQLite parses `a OR b OR c` into a tree one
+// level deeper per term and refuses expressions deeper than
+// SQLITE_MAX_EXPR_DEPTH (1,000 unless compiled otherwise, and an
+// application may lower it), so a long group or deep nesting written
+// naively is SQL SQLite will not run. The parts below keep the depth, as
+// SQLite counts it, logarithmic in a group's length and bounded under
+// nesting, without changing the meaning.
+
+/// Parts of one group beyond this many are written as nested groups of at
+/// most this many each: at most GROUP levels of depth per level of
+/// groups, and log_GROUP(n) levels of groups for n parts (a bound of 48
+/// for 1,024 parts and 64 for 10,000; measured, 36 and about 50).
+const GROUP: usize = 16;
+
+/// A condition whose plain form would be deeper than this is written as a
+/// CASE chain instead (see [`Shaped::Chain`]). Far enough below SQLite's
+/// 1,000 that the chain's own levels fit on top; high enough that
+/// nesting as deep as the default limit of 64 usually stays plain
+/// (1,024 comparisons nested 64 deep measure 137), keeping the common
+/// form readable and its placeholders in order.
+const PLAIN_DEPTH: usize = 200;
+
+/// An upper bound on the depth of one comparison as SQLite counts it: the
+/// comparison over COLLATE over up to three nested function calls
+/// (`kfql_fold(rtrim(COALESCE(…)))`) over the column.
+const LEAF_DEPTH: usize = 8;
+
+/// SQL for part of the condition, and its depth as SQLite counts it.
+struct Part {
+    sql: String,
+    depth: usize,
+}
+
+impl Part {
+    fn leaf(sql: String) -> Part {
+        Part {
+            sql,
+            depth: LEAF_DEPTH,
+        }
+    }
+}
+
+/// A finished part of the condition: plain SQL, or a chain still open at
+/// the top so that the groups around it can extend it.
+enum Shaped {
+    Plain(Part),
+    /// `CASE WHEN … THEN … ELSE last END`, each step in `steps_rev` (the
+    /// outermost last) a group of the parts beside the nested one: for an
+    /// AND group, `WHEN (others) IS NOT TRUE THEN 1 = 0`; for OR,
+    /// `WHEN others THEN 1 = 1`; the nested part continues after them.
+    /// Nesting AND in OR in AND … becomes one flat list of WHENs, so its
+    /// depth does not grow with the nesting. A null in a WHEN does not
+    /// take the branch, as a null comparison does not match.
+    Chain {
+        steps_rev: Vec<(Part, bool)>,
+        last: Part,
+        depth: usize,
+    },
+}
+
+impl Shaped {
+    fn depth(&self) -> usize {
+        match self {
+            Shaped::Plain(p) => p.depth,
+            Shaped::Chain { depth, .. } => *depth,
+        }
+    }
+
+    fn finish(self) -> Part {
+        let (steps_rev, last, depth) = match self {
+            Shaped::Plain(p) => return p,
+            Shaped::Chain {
+                steps_rev,
+                last,
+                depth,
+            } => (steps_rev, last, depth),
+        };
+        let mut sql = String::from("CASE");
+        for (g, and) in steps_rev.into_iter().rev() {
+            if and {
+                sql.push_str(&format!(" WHEN ({}) IS NOT TRUE THEN {FALSE}", g.sql));
+            } else {
+                sql.push_str(&format!(" WHEN {} THEN {TRUE}", g.sql));
+            }
+        }
+        sql.push_str(&format!(" ELSE {} END", last.sql));
+        Part { sql, depth }
+    }
+}
+
+/// A group of `parts` (AND when `and`), shaped so that its depth stays
+/// within [`PLAIN_DEPTH`] when it can, and in a CASE chain otherwise.
+fn group(and: bool, mut parts: Vec<Shaped>) -> Shaped {
+    match parts.len() {
+        0 => return Shaped::Plain(Part::leaf(if and { TRUE } else { FALSE }.to_owned())),
+        1 => {
+            return parts
+                .pop()
+                .unwrap_or(Shaped::Plain(Part::leaf(TRUE.to_owned())));
+        }
+        _ => {}
+    }
+    let plain = parts.iter().all(|p| matches!(p, Shaped::Plain(_)));
+    if plain {
+        let depths: Vec<usize> = parts.iter().map(Shaped::depth).collect();
+        if list_depth(&depths) <= PLAIN_DEPTH {
+            return Shaped::Plain(list(and, parts.into_iter().map(Shaped::finish).collect()));
+        }
+    }
+    // The deepest part continues the chain (the last of equals, so that
+    // a group nested last keeps the query's order in the text); the
+    // others become one step. The chain's text then lists those others
+    // before the nested part's own steps, so placeholders may appear out
+    // of numeric order; each names its parameter, which stays in the
+    // query's order.
+    let mut deepest = 0;
+    for (i, p) in parts.iter().enumerate() {
+        if p.depth() >= parts[deepest].depth() {
+            deepest = i;
+        }
+    }
+    let inner = parts.remove(deepest);
+    let others = list(and, parts.into_iter().map(Shaped::finish).collect());
+    // IS NOT TRUE and CASE each add a level.
+    let step_depth = others.depth + 2;
+    match inner {
+        Shaped::Plain(last) => Shaped::Chain {
+            depth: step_depth.max(last.depth + 1),
+            steps_rev: vec![(others, and)],
+            last,
+        },
+        Shaped::Chain {
+            mut steps_rev,
+            last,
+            depth,
+        } => {
+            steps_rev.push((others, and));
+            Shaped::Chain {
+                steps_rev,
+                last,
+                depth: depth.max(step_depth),
+            }
+        }
+    }
+}
+
+/// The depth of `a OP b OP c …` with parts of `depths`: SQLite nests it
+/// to the left, `((a OP b) OP c) …`, so the first two parts sit
+/// `len - 1` levels down and each later one a level less.
+fn flat_depth(depths: &[usize]) -> usize {
+    let n = depths.len();
+    depths
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d + n - i.max(1))
+        .max()
+        .unwrap_or(0)
+}
+
+/// How [`list`] writes parts of these depths.
+enum Shape {
+    One,
+    Flat,
+    /// Nested groups of [`GROUP`] parts each.
+    Chunks,
+    /// `(before) OP deepest OP (after)`, around the part at this index, so
+    /// that a deep part sits at most two levels down wherever it is.
+    Around(usize),
+}
+
+fn shape(depths: &[usize]) -> (Shape, usize) {
+    let n = depths.len();
+    if n <= 1 {
+        return (Shape::One, depths.first().copied().unwrap_or(0));
+    }
+    if n > GROUP {
+        let chunks: Vec<usize> = depths.chunks(GROUP).map(list_depth).collect();
+        return (Shape::Chunks, list_depth(&chunks));
+    }
+    let flat = flat_depth(depths);
+    let mut deepest = 0;
+    for (i, &d) in depths.iter().enumerate() {
+        if d > depths[deepest] {
+            deepest = i;
+        }
+    }
+    let mut around = Vec::with_capacity(3);
+    if deepest > 0 {
+        around.push(list_depth(&depths[..deepest]));
+    }
+    around.push(depths[deepest]);
+    if deepest + 1 < n {
+        around.push(list_depth(&depths[deepest + 1..]));
+    }
+    let split = flat_depth(&around);
+    if split < flat {
+        (Shape::Around(deepest), split)
+    } else {
+        (Shape::Flat, flat)
+    }
+}
+
+fn list_depth(depths: &[usize]) -> usize {
+    shape(depths).1
+}
+
+/// `(p1 OP p2 OP …)`, nested as [`shape`] says: the same parts in the same
+/// order, so the same meaning and the same placeholder order.
+fn list(and: bool, mut parts: Vec<Part>) -> Part {
+    let depths: Vec<usize> = parts.iter().map(|p| p.depth).collect();
+    let (how, depth) = shape(&depths);
+    let joined = |parts: Vec<Part>| {
+        let sql: Vec<String> = parts.into_iter().map(|p| p.sql).collect();
+        format!("({})", sql.join(if and { " AND " } else { " OR " }))
+    };
+    let sql = match how {
+        Shape::One => return parts.pop().unwrap_or_else(|| Part::leaf(TRUE.to_owned())),
+        Shape::Flat => joined(parts),
+        Shape::Chunks => {
+            let mut chunks = Vec::with_capacity(parts.len().div_ceil(GROUP));
+            let mut rest = parts.into_iter().peekable();
+            while rest.peek().is_some() {
+                chunks.push(list(and, rest.by_ref().take(GROUP).collect()));
+            }
+            return list(and, chunks);
+        }
+        Shape::Around(i) => {
+            let after = parts.split_off(i + 1);
+            let deepest = parts.pop();
+            let mut items = Vec::with_capacity(3);
+            if !parts.is_empty() {
+                items.push(list(and, parts));
+            }
+            items.extend(deepest);
+            if !after.is_empty() {
+                items.push(list(and, after));
+            }
+            joined(items)
+        }
+    };
+    Part { sql, depth }
 }

@@ -57,9 +57,41 @@ pub trait Dialect {
     fn like_escape_literal(&self) -> &'static str {
         "'\\'"
     }
+
+    /// The longest `LIKE` pattern the engine accepts, in bytes; `None`
+    /// (the default) when any length works. A `-contains`,
+    /// `-notcontains`, `-startswith` or `-endswith` whose pattern would be
+    /// longer is written with [`position`](Dialect::position) and
+    /// [`suffix`](Dialect::suffix) instead, which take needles of any
+    /// length and mean the same.
+    fn max_like_pattern(&self) -> Option<usize> {
+        None
+    }
+
+    /// The 1-based character position of the first occurrence of `needle`
+    /// in `haystack` (both text), 0 when there is none.
+    fn position(&self, haystack: &str, needle: &str) -> String {
+        format!("strpos({haystack}, {needle})")
+    }
+
+    /// The last `count` characters of `expr`, where `count` is the
+    /// placeholder of a positive integer parameter.
+    fn suffix(&self, expr: &str, count: &str) -> String {
+        format!("right({expr}, CAST({count} AS INTEGER))")
+    }
+
+    /// The most parameters one statement may bind. [`Statement::new`]
+    /// refuses a query that needs more, naming the limit, rather than
+    /// write SQL the engine would refuse.
+    ///
+    /// [`Statement::new`]: super::Statement::new
+    fn max_params(&self) -> usize {
+        32_766
+    }
 }
 
-/// SQLite 3.30 or later (for `NULLS FIRST`/`NULLS LAST`).
+/// SQLite 3.32 or later (3.30 for `NULLS FIRST`/`NULLS LAST`, 3.32 for
+/// more than 999 parameters in one statement).
 ///
 /// Folding calls `kfql_fold`, an application-defined SQL function that the
 /// connection must register: SQLite's own `lower()` folds only ASCII.
@@ -67,11 +99,12 @@ pub trait Dialect {
 /// lines with `rusqlite`). With it, every rule of docs/LANGUAGE.md, “Meaning of comparisons” and
 /// “Sorting and paging”, holds exactly.
 ///
-/// Limits: a `LIKE` pattern longer than SQLite's
-/// `SQLITE_MAX_LIKE_PATTERN_LENGTH` (50,000 bytes by default) is an error
-/// from SQLite ("LIKE or GLOB pattern too complex"), not a wrong answer;
-/// stored text must not contain U+0000, where SQLite's string functions
-/// stop.
+/// SQLite refuses `LIKE` patterns longer than
+/// `SQLITE_MAX_LIKE_PATTERN_LENGTH` (50,000 bytes unless compiled
+/// otherwise), so longer needles are matched with `instr` and `substr`
+/// instead (see [`Dialect::max_like_pattern`]); the [`sql`](super) module
+/// lists every SQLite limit a query can reach. Stored text must not
+/// contain U+0000, where SQLite's string functions stop.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sqlite;
 
@@ -86,6 +119,20 @@ impl Dialect for Sqlite {
 
     fn fold(&self, expr: &str) -> String {
         format!("{}({expr})", super::FOLD_FUNCTION)
+    }
+
+    fn max_like_pattern(&self) -> Option<usize> {
+        Some(50_000)
+    }
+
+    fn position(&self, haystack: &str, needle: &str) -> String {
+        format!("instr({haystack}, {needle})")
+    }
+
+    fn suffix(&self, expr: &str, count: &str) -> String {
+        // A negative start counts from the end; a text shorter than
+        // `count` comes back whole, so it cannot equal the needle.
+        format!("substr({expr}, -{count})")
     }
 }
 
@@ -139,5 +186,10 @@ impl Dialect for Postgres {
     fn like_escape_literal(&self) -> &'static str {
         // E'' reads the same whatever standard_conforming_strings says.
         "E'\\\\'"
+    }
+
+    fn max_params(&self) -> usize {
+        // The wire protocol counts parameters in 16 bits.
+        65_535
     }
 }

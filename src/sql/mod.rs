@@ -1,7 +1,9 @@
 //! Running a checked query in your database: a [`Filter`], a [`Sort`] and a
 //! [`Page`] become SQL text and bound parameters for SQLite or PostgreSQL,
-//! with exactly the meaning they have in memory (docs/LANGUAGE.md, “Meaning of comparisons”
-//! and “Sorting and paging”; behind the `sql` cargo feature).
+//! with exactly the meaning they have in memory (docs/LANGUAGE.md, “Meaning
+//! of comparisons” and “Sorting and paging”; behind the `sql` cargo
+//! feature), within every limit of the engine (see
+//! [Engine limits](#engine-limits)).
 //!
 //! The SQL is built from the compiled filter, so field names, types,
 //! tokens and day ranges are resolved once, by [`Query::compile`]. No
@@ -77,7 +79,69 @@
 //! [`Mapping::input_order`] column. `LIMIT` and `OFFSET` are i64
 //! parameters; an offset past i64::MAX saturates (no table is that long).
 //!
+//! # Engine limits
+//!
+//! SQL engines refuse statements past limits of their own. These are all
+//! that a query within kfql's [`Limits`] can reach, with what kfql does
+//! about each. The defaults (64 KiB, nesting 64, 1,024 comparisons) stay
+//! inside every one; so does a large configuration tested alongside them
+//! (nesting at the cap of 1,024, 10,000 comparisons, 1 MiB of text),
+//! except where a limit below says otherwise.
+//!
+//! - **Expression depth.** SQLite refuses an expression nested deeper
+//!   than `SQLITE_MAX_EXPR_DEPTH`: 1,000 unless compiled otherwise, and
+//!   an application may lower it. SQLite nests `a OR b OR c …` one level
+//!   per term, so kfql writes a group of more than 16 parts as nested
+//!   groups of at most 16 (`((a OR … OR p) OR (q OR …))`): the depth
+//!   grows by at most 16 each time a group grows sixteenfold, whatever
+//!   the number of comparisons (measured: 36–39 for 1,024, about 50 for
+//!   10,000). A nested group sits at most two levels below its parent's
+//!   group of 16 (`(a OR b) AND (nested) AND (c OR d)`), so each level
+//!   of nesting adds two levels per level of groups of 16 it sits in
+//!   (two in a group of up to 16 parts, four in one of up to 256;
+//!   measured: 137 for 1,024 comparisons nested 64 deep). A condition that
+//!   would still pass a depth of 200 is written as one `CASE WHEN … END`
+//!   whose branches each test the parts beside one nested group
+//!   (`WHEN (others) IS NOT TRUE THEN 1 = 0` inside AND, `WHEN others
+//!   THEN 1 = 1` inside OR), which turns the nesting into a flat list
+//!   (measured: under 200 for nesting 1,024 deep). A null takes no
+//!   `WHEN` branch, as a null comparison matches nothing, so the meaning
+//!   is unchanged. In that form placeholders may appear out of numeric
+//!   order in the text; each still names its parameter, and
+//!   [`Statement::params`] keeps the query's order. PostgreSQL has no
+//!   fixed ceiling, only the server's `max_stack_depth` (2 MB by
+//!   default), which runs these shapes, and ran 1,024 plainly nested
+//!   levels too.
+//! - **Parameters.** SQLite binds at most `SQLITE_MAX_VARIABLE_NUMBER`
+//!   parameters (32,766 since SQLite 3.32, 999 before), PostgreSQL 65,535.
+//!   A comparison takes at most two, except an OR of comparisons on one
+//!   enum field, which becomes one list of the names it matches (one
+//!   parameter each); the sort takes one per enum name and the page two.
+//!   With the built-in schemas that is at most about 3,100 at the
+//!   default limits. A configuration with many more comparisons can need
+//!   more than the engine binds: [`Statement::new`] then refuses the
+//!   query with [`ErrorKind::TooManyComparisons`], naming the engine's
+//!   limit ([`Dialect::max_params`]). SQLite prepares statements with
+//!   many numbered parameters slowly (seconds for 20,000).
+//! - **Statement length.** SQLite refuses SQL longer than
+//!   `SQLITE_MAX_SQL_LENGTH` (1,000,000,000 bytes by default), PostgreSQL
+//!   a message over 1 GB. Values travel as parameters, so the SQL grows
+//!   with the number of comparisons, not with the values' length: 1,024
+//!   comparisons made 56–108 KB of SQL in testing, 10,000 made 570–730 KB
+//!   (longer column names make it longer).
+//! - **`LIKE` pattern length.** SQLite refuses a `LIKE` pattern longer
+//!   than `SQLITE_MAX_LIKE_PATTERN_LENGTH` (50,000 bytes by default); a
+//!   64 KiB query can hold a longer needle, and escaping doubles `%`, `_`
+//!   and `\`. A needle whose pattern would be longer is matched without
+//!   `LIKE`: `instr(…, ?) > 0` (contains), `= 0` (does not contain),
+//!   `= 1` (starts with), and `substr(…, -?) = ?` (ends with: the last
+//!   that many characters), on the same folded text, for a needle of any
+//!   length ([`Dialect::max_like_pattern`]). PostgreSQL has no such
+//!   limit.
+//!
 //! [`Query::compile`]: crate::Query::compile
+//! [`Limits`]: crate::Limits
+//! [`ErrorKind::TooManyComparisons`]: crate::ErrorKind::TooManyComparisons
 //! [`ErrorKind::Unsupported`]: crate::ErrorKind::Unsupported
 
 mod build;
@@ -181,6 +245,19 @@ impl Statement {
         let condition_params = b.params.len();
         let order_by = b.order_by(sort)?;
         let limit_offset = b.limit(page);
+        // Only a configuration with many more comparisons than the default
+        // limits allow gets here (see "Engine limits" above).
+        if b.params.len() > dialect.max_params() {
+            return Err(Error::new(
+                ErrorKind::TooManyComparisons,
+                format!(
+                    "the query needs {} SQL parameters, and {} takes at most {}",
+                    b.params.len(),
+                    dialect.name(),
+                    dialect.max_params()
+                ),
+            ));
+        }
         Ok(Statement {
             table: mapping.quoted_table(dialect),
             condition,

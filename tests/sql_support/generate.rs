@@ -1,7 +1,8 @@
 //! Deterministic generators for the differential test: records with
 //! nulls, case variants, trailing spaces, `%`/`_`/quotes/backslashes,
 //! non-ASCII text, boundary dates and duplicate keys; queries over every
-//! queryable field and operator; sorts; pages up to 2^63-1.
+//! queryable field and operator, some with long groups or deep nesting;
+//! sorts; pages up to 2^63-1.
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use kfql::keyfactor::{self, Definition, STATUS_NAMES, Status, WorkflowInstance};
@@ -305,6 +306,12 @@ impl Gen {
         if self.rng.chance(3) {
             return String::new();
         }
+        if self.rng.chance(4) {
+            return self.long_group(records);
+        }
+        if self.rng.chance(6) {
+            return self.deep(records);
+        }
         let groups: Vec<String> = (0..1 + self.rng.below(3))
             .map(|_| {
                 let parts: Vec<String> = (0..1 + self.rng.below(3))
@@ -319,6 +326,65 @@ impl Gen {
             })
             .collect();
         groups.join(if self.rng.chance(50) { " AND " } else { " OR " })
+    }
+
+    /// A comparison that compiles (the first of a few tries), for the
+    /// long queries below, where one that does not would discard the
+    /// whole query.
+    fn valid_comparison(&mut self, records: &[WorkflowInstance]) -> String {
+        let schema = keyfactor::schema();
+        let ctx = kfql::Context::new(self.now).with_user("x");
+        let mut c = self.comparison(records);
+        for _ in 0..20 {
+            if kfql::compile(&c, &schema, &ctx).is_ok() {
+                break;
+            }
+            c = self.comparison(records);
+        }
+        c
+    }
+
+    /// One group longer than the 16 parts kfql's SQL puts in one flat
+    /// group, up to past 256 (two levels of nesting), sometimes with a
+    /// small group inside.
+    fn long_group(&mut self, records: &[WorkflowInstance]) -> String {
+        let n = 17 + self.rng.below(300);
+        let mut parts: Vec<String> = (0..n).map(|_| self.valid_comparison(records)).collect();
+        let and = self.rng.chance(50);
+        if self.rng.chance(50) {
+            let inner = format!(
+                "({} {} {})",
+                self.valid_comparison(records),
+                if and { "OR" } else { "AND" },
+                self.valid_comparison(records)
+            );
+            let at = self.rng.below(n + 1);
+            parts.insert(at, inner);
+        }
+        parts.join(if and { " AND " } else { " OR " })
+    }
+
+    /// AND and OR alternating 120 to 220 levels deep (past the default
+    /// depth limit of 64: compile with a higher one), one or two
+    /// comparisons a level beside the nested group, which sits anywhere
+    /// in its level: around the depth where kfql's SQL turns from plain
+    /// nesting to its CASE form.
+    fn deep(&mut self, records: &[WorkflowInstance]) -> String {
+        let depth = 120 + self.rng.below(101);
+        let top_and = self.rng.chance(50);
+        let mut inner = String::new();
+        for level in (0..=depth).rev() {
+            let and = (level % 2 == 0) == top_and;
+            let mut parts: Vec<String> = (0..1 + self.rng.below(2))
+                .map(|_| self.valid_comparison(records))
+                .collect();
+            if !inner.is_empty() {
+                let at = self.rng.below(parts.len() + 1);
+                parts.insert(at, format!("({inner})"));
+            }
+            inner = parts.join(if and { " AND " } else { " OR " });
+        }
+        inner
     }
 
     pub fn sort(&mut self) -> Sort {

@@ -18,7 +18,12 @@ const WORDS: &[&str] = &[
     "CASE",
     "WHEN",
     "THEN",
+    "ELSE",
     "END",
+    "TRUE",
+    "CAST",
+    "AS",
+    "INTEGER",
     "ASC",
     "DESC",
     "NULLS",
@@ -36,6 +41,10 @@ const WORDS: &[&str] = &[
     "rtrim",
     "lower",
     "kfql_fold",
+    "instr",
+    "strpos",
+    "substr",
+    "right",
     "text",
     "bigint",
     "boolean",
@@ -109,6 +118,9 @@ pub fn check(sql: &str, identifiers: &[String]) -> Result<(), String> {
                 }
             }
             b'(' | b')' | b',' | b'=' | b'*' | b'.' => i += 1,
+            // Unary minus, only before a placeholder (SQLite's substr
+            // counting from the end).
+            b'-' if matches!(b.get(i + 1), Some(b'?' | b'$')) => i += 1,
             b'<' | b'>' => {
                 i += 1;
                 if matches!(b.get(i), Some(b'=' | b'>')) {
