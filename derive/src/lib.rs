@@ -245,7 +245,7 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     .clone()
             }
 
-            #[inline(always)]
+            #[inline(never)]
             fn eval_leaf(&self, code: u32, leaf: &::kfql::__private::Leaf) -> bool {
                 match code {
                     #( #arms )*
