@@ -10,8 +10,8 @@
 //!
 //! Arguments: the query, the number of records (default 100,000), the
 //! number of passes (default 10) and the evaluator: `filter`
-//! (`Filter::count`, the default) or `bound` (`Filter::bind` to
-//! `WorkflowInstance`, then `Bound::count`). Prints the number of matches
+//! (`Filter::count`, the default), `bound` (`Filter::bind` to
+//! `WorkflowInstance`, then `Bound::count`) or `slice` (`Bound::count_slice`). Prints the number of matches
 //! per pass; divide the instructions of `count_matches` by records × passes.
 
 use std::error::Error;
@@ -34,8 +34,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     for _ in 0..passes {
         matches = match mode.as_str() {
             "bound" => count_bound(&bound, black_box(&records)),
+            "slice" => count_slice(&bound, black_box(&records)),
             "filter" => count_matches(&filter, black_box(&records)),
-            other => return Err(format!("unknown evaluator `{other}`: filter or bound").into()),
+            other => {
+                return Err(format!("unknown evaluator `{other}`: filter, bound or slice").into());
+            }
         };
     }
     println!("{matches} matches of {count} records");
@@ -53,4 +56,12 @@ fn count_bound(
     records: &[keyfactor::WorkflowInstance],
 ) -> u64 {
     bound.count(records)
+}
+
+#[inline(never)]
+fn count_slice(
+    bound: &kfql::Bound<keyfactor::WorkflowInstance>,
+    records: &[keyfactor::WorkflowInstance],
+) -> u64 {
+    bound.count_slice(records)
 }

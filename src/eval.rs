@@ -153,32 +153,94 @@ impl Test {
     }
 
     /// [`Test::eval`] of a value already read, for a test whose
-    /// [`kind`](Test::kind) is the constant `K`: with `K` known the match
-    /// below folds to one check of the test's variant (always true for a
-    /// leaf bound to its kind), and the comparison inlines against the
-    /// field's own type.
+    /// [`kind`](Test::kind) is the constant `K`.
     #[inline(always)]
     pub(crate) fn eval_kind<const K: u8>(&self, v: FieldValue<'_>) -> bool {
+        self.operands::<K>().is_some_and(|o| o.eval::<K>(v))
+    }
+
+    /// The operands of a test of kind `K`, taken out of the test once so
+    /// that a loop over records keeps them in registers and does not look
+    /// at the test's variant again; `None` when the test is not of kind
+    /// `K` (never, for a leaf bound to its kind).
+    #[inline(always)]
+    pub(crate) fn operands<const K: u8>(&self) -> Option<Operands<'_>> {
+        let mut o = Operands::default();
         match (K, self) {
-            (0, Test::IsNull) => is_null(v),
-            (1, Test::NotNull) => not_null(v),
-            (2, Test::Text { needle, negate, .. }) => text(TextOp::Equals, needle, *negate, v),
-            (3, Test::Text { needle, negate, .. }) => text(TextOp::Contains, needle, *negate, v),
-            (4, Test::Text { needle, negate, .. }) => text(TextOp::StartsWith, needle, *negate, v),
-            (5, Test::Text { needle, negate, .. }) => text(TextOp::EndsWith, needle, *negate, v),
-            (6, Test::Range { lo, hi, negate, .. }) => int_in(*lo, *hi, *negate, v),
+            (0, Test::IsNull) | (1, Test::NotNull) => {}
+            (2..=5, Test::Text { needle, negate, .. }) => {
+                o.needle = Some(needle);
+                o.negate = *negate;
+            }
+            (6, Test::Range { lo, hi, negate, .. }) => (o.lo, o.hi, o.negate) = (*lo, *hi, *negate),
             (
                 7,
                 Test::Range {
-                    at: Some(bounds),
+                    at: Some(at),
                     negate,
                     ..
                 },
-            ) => time_in(bounds, *negate, v),
-            (8, Test::Guid { value, negate }) => guid_is(*value, *negate, v),
-            (9, Test::Bool { value, negate }) => bool_is(*value, *negate, v),
-            (10, Test::Enum { index, negate }) => enum_is(*index, *negate, v),
-            (11, Test::EnumSet { mask }) => enum_in(*mask, v),
+            ) => (o.at, o.negate) = (*at, *negate),
+            (8, Test::Guid { value, negate }) => (o.bits, o.negate) = (*value, *negate),
+            (9, Test::Bool { value, negate }) => (o.flag, o.negate) = (*value, *negate),
+            (10, Test::Enum { index, negate }) => (o.index, o.negate) = (*index, *negate),
+            (11, Test::EnumSet { mask }) => o.bits = *mask,
+            _ => return None,
+        }
+        Some(o)
+    }
+}
+
+/// A test's operands by kind: each kind reads the ones it set in
+/// [`Test::operands`].
+#[derive(Clone, Copy)]
+pub(crate) struct Operands<'t> {
+    needle: Option<&'t Needle>,
+    lo: Nanos,
+    hi: Nanos,
+    at: (DateTime<Utc>, DateTime<Utc>),
+    bits: u128,
+    index: usize,
+    flag: bool,
+    negate: bool,
+}
+
+impl Default for Operands<'_> {
+    fn default() -> Self {
+        Operands {
+            needle: None,
+            lo: 0,
+            hi: 0,
+            at: (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MIN_UTC),
+            bits: 0,
+            index: 0,
+            flag: false,
+            negate: false,
+        }
+    }
+}
+
+impl Operands<'_> {
+    /// The comparison of kind `K`: with `K` a constant, one arm.
+    #[inline(always)]
+    pub(crate) fn eval<const K: u8>(&self, v: FieldValue<'_>) -> bool {
+        let text_op = |how| match self.needle {
+            Some(needle) => text(how, needle, self.negate, v),
+            None => false,
+        };
+        match K {
+            0 => is_null(v),
+            1 => not_null(v),
+            2 => text_op(TextOp::Equals),
+            3 => text_op(TextOp::Contains),
+            4 => text_op(TextOp::StartsWith),
+            5 => text_op(TextOp::EndsWith),
+            6 => int_in(self.lo, self.hi, self.negate, v),
+            7 => time_in(&self.at, self.negate, v),
+            8 => guid_is(self.bits, self.negate, v),
+            9 => bool_is(self.flag, self.negate, v),
+            10 => enum_is(self.index, self.negate, v),
+            11 => enum_in(self.bits, v),
             _ => false,
         }
     }

@@ -149,20 +149,22 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
     let name = &input.ident;
     let (ig, tg, wc) = input.generics.split_for_impl();
-    let value_of = |f: &FieldSpec| -> TokenStream2 {
+    // The expression that reads field `f` of `receiver` (`self`, or the
+    // record in a batch loop).
+    let value_of = |f: &FieldSpec, receiver: TokenStream2| -> TokenStream2 {
         let (ident, ty) = (&f.ident, &f.ty);
         if f.object {
             quote! { ::kfql::FieldValue::Invalid }
         } else if let Some(method) = &f.with {
             quote_spanned! {method.span()=>
-                ::kfql::__private::IntoFieldValue::into_value(self.#method())
+                ::kfql::__private::IntoFieldValue::into_value(#receiver.#method())
             }
         } else {
-            quote_spanned! {ty.span()=> <#ty as ::kfql::FieldKind>::value(&self.#ident) }
+            quote_spanned! {ty.span()=> <#ty as ::kfql::FieldKind>::value(&#receiver.#ident) }
         }
     };
     let slots: Vec<usize> = (0..fields.len()).collect();
-    let values: Vec<TokenStream2> = fields.iter().map(value_of).collect();
+    let values: Vec<TokenStream2> = fields.iter().map(|f| value_of(f, quote!(self))).collect();
     let names: Vec<&String> = fields.iter().map(|f| &f.name).collect();
     let builder = fields.iter().map(|f| {
         let name = &f.name;
@@ -197,17 +199,26 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
     });
     // One arm per (queryable field, leaf kind): the kind is a constant in
     // each arm, so the comparison inlines against this field's own type.
+    // The batch form has the same arms, each a loop over a chunk of
+    // records with the field read inlined.
     let mut arms = Vec::new();
+    let mut batch_arms = Vec::new();
     for (slot, f) in fields.iter().enumerate() {
         if !f.queryable {
             continue;
         }
+        let of_r = value_of(f, quote!(r));
         for kind in 0..KINDS {
             let code = (slot * KINDS + kind) as u32;
             let kind = kind as u8;
             let value = &values[slot];
             arms.push(quote! {
                 #code => ::kfql::__private::leaf::<#kind>(#value, leaf),
+            });
+            batch_arms.push(quote! {
+                #code => ::kfql::__private::select::<#kind, Self, T>(
+                    records, leaf, selection, |r: &Self| #of_r,
+                ),
             });
         }
     }
@@ -250,6 +261,19 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 match code {
                     #( #arms )*
                     _ => false,
+                }
+            }
+
+            #[inline(never)]
+            fn select_leaf<T: ::std::borrow::Borrow<Self>>(
+                records: &[T],
+                code: u32,
+                leaf: &::kfql::__private::Leaf,
+                selection: &mut ::kfql::__private::Selection,
+            ) {
+                match code {
+                    #( #batch_arms )*
+                    _ => selection.clear(),
                 }
             }
 

@@ -15,6 +15,8 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
 
+mod batch;
+
 use crate::eval::KINDS;
 use crate::filter::{Filter, Node, Test};
 use crate::page::Pager;
@@ -69,6 +71,22 @@ pub trait TypedRecord: Record {
             Some(field) => leaf.0.eval_value(self.value(field)),
             None => false,
         }
+    }
+
+    /// Keep in `selection` the records of `records` (by position) for
+    /// which the leaf holds. The derive generates one loop per (field,
+    /// kind) with the field read inlined; the default goes through
+    /// [`eval_leaf`](TypedRecord::eval_leaf).
+    #[doc(hidden)]
+    fn select_leaf<T: Borrow<Self>>(
+        records: &[T],
+        code: u32,
+        leaf: &__private::Leaf,
+        selection: &mut __private::Selection,
+    ) where
+        Self: Sized,
+    {
+        selection.retain(|i| records[i].borrow().eval_leaf(code, leaf));
     }
 
     /// The position of the field named exactly `name` (case-sensitive, as
@@ -188,7 +206,7 @@ impl<R> std::fmt::Debug for Bound<R> {
 
 /// The filter's tree with each leaf's code in place of its field slot.
 #[derive(Clone, Debug)]
-enum Step {
+pub(crate) enum Step {
     All,
     And(Box<[Step]>),
     Or(Box<[Step]>),
@@ -233,10 +251,37 @@ impl<R: TypedRecord> Bound<R> {
     /// How many of `records` match.
     pub fn count<T: Borrow<R>>(&self, records: impl IntoIterator<Item = T>) -> u64 {
         let mut n = 0;
-        for r in records {
-            n += u64::from(self.matches(r.borrow()));
-        }
+        batch::chunks(&self.root, records, |_, selection| {
+            n += selection.len() as u64;
+        });
         n
+    }
+
+    /// [`count`](Bound::count) for records in one slice: its chunks are
+    /// evaluated in place, without gathering references to them first.
+    pub fn count_slice(&self, records: &[R]) -> u64 {
+        let mut n = 0;
+        batch::slice_chunks(&self.root, records, |_, selection| {
+            n += selection.len() as u64;
+        });
+        n
+    }
+
+    /// [`page`](Bound::page) for records in one slice.
+    pub fn page_slice<'r>(
+        &self,
+        records: &'r [R],
+        sort: &Sort,
+        page: Page,
+    ) -> Result<PageResult<&'r R>, Error> {
+        sort.check_schema(&self.filter.schema)?;
+        let mut pager = Pager::new(sort.clone(), page);
+        batch::slice_chunks(&self.root, records, |chunk: &'r [R], selection| {
+            for i in selection.iter() {
+                pager.push(&chunk[i]);
+            }
+        });
+        Ok(pager.finish())
     }
 
     /// One page of the matches in `sort` order, with the total: the same
@@ -250,11 +295,14 @@ impl<R: TypedRecord> Bound<R> {
     ) -> Result<PageResult<T>, Error> {
         sort.check_schema(&self.filter.schema)?;
         let mut pager = Pager::new(sort.clone(), page);
-        for r in records {
-            if self.matches(r.borrow()) {
-                pager.push(r);
+        batch::chunks(&self.root, records, |chunk: &mut Vec<T>, selection| {
+            let mut next = selection.iter().peekable();
+            for (i, r) in chunk.drain(..).enumerate() {
+                if next.next_if_eq(&i).is_some() {
+                    pager.push(r);
+                }
             }
-        }
+        });
         Ok(pager.finish())
     }
 
@@ -343,10 +391,28 @@ pub mod __private {
     #[derive(Clone, Debug)]
     pub struct Leaf(pub(crate) Test);
 
+    pub use super::batch::Selection;
+
     /// Leaf kind `K` against a value read from the record.
     #[inline(always)]
     pub fn leaf<const K: u8>(v: FieldValue<'_>, leaf: &Leaf) -> bool {
         leaf.0.eval_kind::<K>(v)
+    }
+
+    /// Leaf kind `K` over the selected records of a chunk, the field read
+    /// by `get`: one tight loop, monomorphized per (field, kind).
+    #[inline(always)]
+    pub fn select<const K: u8, R, T: Borrow<R>>(
+        records: &[T],
+        leaf: &Leaf,
+        selection: &mut Selection,
+        get: impl Fn(&R) -> FieldValue<'_>,
+    ) {
+        let Some(operands) = leaf.0.operands::<K>() else {
+            selection.clear();
+            return;
+        };
+        selection.retain(|i| operands.eval::<K>(get(records[i].borrow())));
     }
 
     /// The value of a `#[kfql(with = "method")]` field: what the method
