@@ -250,6 +250,85 @@ fn eval(c: &mut Criterion) {
     }
 }
 
+/// The same instances as a plain struct: only the fields Q1–Q4 read, the
+/// workflow type already resolved, no `Definition` to fall back on.
+#[derive(kfql::Record)]
+#[kfql(name = "workflow instances", rename_all = "PascalCase")]
+struct Plain {
+    id: kfql::Guid,
+    status: Status,
+    title: Option<String>,
+    start_date: Option<DateTime<Utc>>,
+    #[kfql(key)]
+    reference_id: i64,
+    initiating_user_name: Option<String>,
+    workflow_type: Option<String>,
+}
+
+/// Evaluation bound to the record type (`Filter::bind`), through an
+/// iterator and over a slice, against the same closures and the row
+/// evaluator, and Q4 over `WorkflowInstance` against the plain struct.
+fn bound(c: &mut Criterion) {
+    for n in sizes() {
+        let rs = records(n);
+        let plain: Vec<Plain> = rs
+            .iter()
+            .map(|r| Plain {
+                id: r.id,
+                status: r.status,
+                title: r.title.clone(),
+                start_date: r.start_date,
+                reference_id: r.reference_id,
+                initiating_user_name: r.initiating_user_name.clone(),
+                workflow_type: r.effective_workflow_type().map(str::to_owned),
+            })
+            .collect();
+        let plain_schema = <Plain as kfql::TypedRecord>::schema();
+        let mut g = c.benchmark_group(format!("bound/{n}"));
+        if n >= 100_000 {
+            g.sample_size(10).measurement_time(Duration::from_secs(4));
+        }
+        for (name, q) in [("Q1", Q1), ("Q2", Q2), ("Q3", Q3), ("Q4", Q4)] {
+            let filter = compile(q);
+            let base = baseline(q);
+            let want = rs.iter().filter(|r| base(r)).count() as u64;
+            let bound = filter.bind::<WorkflowInstance>().expect("same schema");
+            assert_eq!(bound.count(&rs), want, "Bound::count agrees on {q}");
+            assert_eq!(
+                bound.count_slice(&rs),
+                want,
+                "Bound::count_slice agrees on {q}"
+            );
+            g.bench_function(BenchmarkId::new("closure", name), |b| {
+                b.iter(|| black_box(&rs).iter().filter(|r| base(r)).count())
+            });
+            g.bench_function(BenchmarkId::new("kfql", name), |b| {
+                b.iter(|| filter.count(black_box(&rs)))
+            });
+            g.bench_function(BenchmarkId::new("bound", name), |b| {
+                b.iter(|| bound.count(black_box(&rs)))
+            });
+            g.bench_function(BenchmarkId::new("slice", name), |b| {
+                b.iter(|| bound.count_slice(black_box(&rs)))
+            });
+            if name == "Q4" {
+                let on_plain = kfql::compile(q, &plain_schema, &ctx())
+                    .and_then(|f| f.bind::<Plain>())
+                    .expect("the plain struct has Q4's fields");
+                assert_eq!(
+                    on_plain.count_slice(&plain),
+                    want,
+                    "Q4 over the plain struct"
+                );
+                g.bench_function(BenchmarkId::new("slice_plain", name), |b| {
+                    b.iter(|| on_plain.count_slice(black_box(&plain)))
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
 fn page(c: &mut Criterion) {
     for n in sizes() {
         let rs = records(n);
@@ -304,6 +383,6 @@ fn page(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
-    targets = parse, compile_group, eval, page
+    targets = parse, compile_group, eval, bound, page
 }
 criterion_main!(benches);

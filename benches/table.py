@@ -39,6 +39,18 @@ for group in sorted(p.name for p in root.glob("eval_*")):
     if w:
         print(f"| or1000 (1,000 clauses) | {fmt(w)} | – | – | – | {fmt(w / int(n))} |")
 
+for group in sorted(p.name for p in root.glob("bound_*")):
+    n = group.split("_")[1]
+    print(f"\n### bound evaluation, {int(n):,} records\n")
+    print("| query | closure | Filter::count | Bound::count | Bound::count_slice | slice / closure | iterator / closure | Filter / closure |\n|---|---|---|---|---|---|---|---|")
+    for q in ["Q1", "Q2", "Q3", "Q4"]:
+        c, k, b, s = (median(group, x, q) for x in ("closure", "kfql", "bound", "slice"))
+        if c and k and b and s:
+            print(f"| {q} | {fmt(c)} | {fmt(k)} | {fmt(b)} | {fmt(s)} | {s / c:.2f}× | {b / c:.2f}× | {k / c:.2f}× |")
+    s, p = median(group, "slice", "Q4"), median(group, "slice_plain", "Q4")
+    if s and p:
+        print(f"\nQ4, `count_slice` over `WorkflowInstance` {fmt(s)}, over a plain struct {fmt(p)}: {s / p:.2f}×")
+
 for group in sorted(p.name for p in root.glob("page_*")):
     n = group.split("_")[1]
     print(f"\n### page (StartDate descending, limit 50), {int(n):,} records\n")

@@ -64,6 +64,23 @@ fn evaluation_allocates_nothing_and_paging_memory_is_bounded_by_the_page() {
             after - before,
             records.len()
         );
+
+        // Bound evaluation allocates per call (a chunk of references and a
+        // few selections, reused for every chunk), never per record: the
+        // same few allocations for 20,000 records as for 1,000.
+        let bound = filter.bind::<WorkflowInstance>().expect("same schema");
+        let _ = bound.count(&records);
+        let calls = |n: usize| {
+            let before = ALLOCATIONS.load(Relaxed);
+            let iter = bound.count(&records[..n]);
+            let slice = bound.count_slice(&records[..n]);
+            assert_eq!(iter, slice);
+            assert_eq!(iter, filter.count(&records[..n]), "{q}");
+            ALLOCATIONS.load(Relaxed) - before
+        };
+        let (small, large) = (calls(1_000), calls(records.len()));
+        assert_eq!(small, large, "{q}: allocations grow with the records");
+        assert!(large <= 16, "{q}: {large} allocations in two calls");
     }
 
     // Every record matches; a page of 50 must not hold them all.
