@@ -10,7 +10,7 @@ use crate::filter::{Filter, Node, Test, TextOp};
 use crate::schema::{Field, FieldType, Schema};
 use crate::syntax::ast::{Comparison, Expr, Op, Query, Value};
 use crate::text::{Needle, trim_spaces};
-use crate::value::{self, Nanos, TokenError, enum_index};
+use crate::value::{self, Nanos, enum_index};
 use crate::{Context, Error, ErrorKind};
 
 /// Deserialized ASTs are not bound by a parser's limits; compiling and
@@ -156,18 +156,7 @@ impl Compiler<'_> {
             .with_span(c.op_span)
             .with_suggestion(format!("use one of {}", names.join(", "))));
         }
-        let expanded = value::expand_tokens(text, self.ctx).map_err(|e| {
-            let (kind, msg) = match e {
-                TokenError::Malformed(m) | TokenError::OutOfRange(m) => {
-                    (ErrorKind::InvalidToken, m)
-                }
-                TokenError::NoUser => (
-                    ErrorKind::MissingUser,
-                    "%ME% needs the current user, and the context has none".to_owned(),
-                ),
-            };
-            Error::new(kind, msg).with_span(c.value_span)
-        })?;
+        let expanded = value::expand_tokens(text, self.ctx).map_err(|e| e.at(c.value_span))?;
         let invalid = |what: String| {
             Error::new(
                 ErrorKind::InvalidValue,

@@ -100,7 +100,7 @@ pub(crate) fn expand_tokens<'a>(text: &'a str, ctx: &Context) -> Result<Cow<'a, 
 
 impl TokenError {
     /// The error for a value at `span` whose tokens do not expand.
-    fn at(self, span: Span) -> Error {
+    pub(crate) fn at(self, span: Span) -> Error {
         let (kind, message) = match self {
             TokenError::Malformed(m) | TokenError::OutOfRange(m) => (ErrorKind::InvalidToken, m),
             TokenError::NoUser => (

@@ -354,19 +354,12 @@ impl Request {
         let Some(g) = &self.given[parameter.slot()] else {
             return Ok(default);
         };
-        let digits = g.value.strip_prefix('+').unwrap_or(&g.value);
-        let n = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            digits.parse::<u64>().ok()
-        } else {
-            None
-        };
-        match n {
-            Some(n) if (1..=MAX).contains(&n) => Ok(n),
-            _ => Err(Error::new(
+        crate::page::parse_count(&g.value).ok_or_else(|| {
+            Error::new(
                 kind,
                 format!("{} is not a whole number from 1 to {MAX}", g.shown()),
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -374,11 +367,7 @@ impl Request {
 /// message stays short and on one line.
 fn shorten(text: &str) -> String {
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == 60 {
-            out.push('…');
-            break;
-        }
+    for c in crate::render::shorten(text, 60).chars() {
         if c.is_control() {
             out.extend(c.escape_default());
         } else {

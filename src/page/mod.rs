@@ -59,21 +59,13 @@ impl Page {
         let read =
             |text: Option<&str>, default: u64, kind: ErrorKind, name: &str| -> Result<u64, Error> {
                 let Some(text) = text else { return Ok(default) };
-                let digits = text.strip_prefix('+').unwrap_or(text);
-                let shown = crate::render::cut(text, 40);
-                let bad = || {
+                parse_count(text).ok_or_else(|| {
+                    let shown = crate::render::cut(text, 40);
                     Error::new(
                         kind,
                         format!("{name} `{shown}` is not a whole number from 1 to {MAX}"),
                     )
-                };
-                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(bad());
-                }
-                match digits.parse::<u64>() {
-                    Ok(n) if (1..=MAX).contains(&n) => Ok(n),
-                    _ => Err(bad()),
-                }
+                })
             };
         Ok(Page {
             number: read(number, 1, ErrorKind::InvalidPage, "PageReturned")?,
@@ -152,4 +144,14 @@ impl Filter {
         }
         n
     }
+}
+
+/// A page number or size as a request spells it: ASCII digits with an
+/// optional `+`, from 1 to 2^63−1 (no overflow on longer digit strings).
+pub(crate) fn parse_count(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok().filter(|n| (1..=MAX).contains(n))
 }
