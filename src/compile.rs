@@ -38,10 +38,7 @@ impl Query {
             None => Node::All,
             Some(e) => Compiler { schema, ctx }.expr(e, 0)?,
         };
-        Ok(Filter {
-            schema: schema.clone(),
-            root,
-        })
+        Ok(Filter::new(schema.clone(), root))
     }
 }
 

@@ -17,7 +17,11 @@ impl Filter {
     /// Whether `record` matches, exactly as docs/LANGUAGE.md, “Meaning of comparisons”, says.
     #[inline(always)]
     pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
-        self.root.eval_root(self.schema.fields(), record)
+        let fields = self.schema.fields();
+        match &self.deep {
+            None => self.root.eval_root(fields, record),
+            Some(program) => program.run(|(slot, test)| test.eval(record, &fields[*slot])),
+        }
     }
 }
 

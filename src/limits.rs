@@ -18,9 +18,11 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Nesting depth of parentheses. Default 64, at most
     /// [`Limits::MAX_DEPTH`] (a larger value acts as that cap). Compiling
-    /// and evaluating recurse, one call per level, and so do `Debug` and
-    /// serializing an [`Expr`](crate::Expr); the cap keeps them within a
-    /// 2 MiB thread stack whatever the configuration.
+    /// recurses, one call per level, and so do `Debug` and serializing an
+    /// [`Expr`](crate::Expr); the cap keeps them within a 2 MiB thread
+    /// stack whatever the configuration. Evaluating a filter nested deeper
+    /// than 32 levels does not recurse at all (it runs as a jump program),
+    /// and is tested at the cap on a 2 MiB stack in a debug build.
     pub max_depth: usize,
     /// Number of comparisons. Default 1,024.
     pub max_comparisons: usize,

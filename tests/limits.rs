@@ -112,6 +112,47 @@ fn the_deepest_allowed_ast_prints_compares_compiles_and_drops_on_a_small_stack()
     });
 }
 
+/// The deepest query the cap allows, evaluated all the way down for every
+/// record (each AND's first test holds and each OR's fails), by the row
+/// evaluator and by bound evaluation, a record at a time and a chunk at a
+/// time, on a small stack.
+#[test]
+fn the_deepest_allowed_query_evaluates_all_the_way_down_on_a_small_stack() {
+    on_small_stack(|| {
+        let mut text = String::new();
+        for i in 0..Limits::MAX_DEPTH {
+            text.push_str(if i % 2 == 0 {
+                "(ReferenceId -ne 0 AND "
+            } else {
+                "(ReferenceId -eq 0 OR "
+            });
+        }
+        text.push_str("Title -ne NULL");
+        text.push_str(&")".repeat(Limits::MAX_DEPTH));
+        let unbounded = Limits {
+            max_depth: usize::MAX,
+            max_comparisons: usize::MAX,
+            ..Limits::default()
+        };
+        let q = Parser::new()
+            .limits(unbounded)
+            .parse(&text)
+            .expect("parses");
+        let filter = q.compile(&keyfactor::schema(), &ctx()).expect("compiles");
+        let records = keyfactor::sample(600, ctx().now(), 1);
+        let want = records.iter().filter(|r| r.title.is_some()).count() as u64;
+        assert!(want > 0);
+        assert_eq!(filter.count(&records), want);
+        let bound = filter.bind::<keyfactor::WorkflowInstance>().expect("binds");
+        assert_eq!(
+            records.iter().filter(|r| bound.matches(r)).count() as u64,
+            want
+        );
+        assert_eq!(bound.count(&records), want);
+        assert_eq!(bound.count_slice(&records), want);
+    });
+}
+
 /// `depth` chains of one child each, alternating AND and OR, around one
 /// comparison: deeper than any parser limit allows, as only a hand-built
 /// or deserialized tree can be.

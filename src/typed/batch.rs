@@ -12,7 +12,7 @@
 
 use std::borrow::Borrow;
 
-use super::{Step, TypedRecord};
+use super::{Bound, Step, TypedRecord};
 
 /// Records per chunk: enough to amortize the walk over the tree, few
 /// enough that a chunk's records stay in cache between leaves.
@@ -145,7 +145,7 @@ impl Pool {
 /// Evaluate `root` over `records` a chunk at a time, handing each chunk
 /// and the positions that match to `each`, which may drain the chunk.
 pub(super) fn chunks<R: TypedRecord, T: Borrow<R>>(
-    root: &Step,
+    bound: &Bound<R>,
     records: impl IntoIterator<Item = T>,
     mut each: impl FnMut(&mut Vec<T>, &Selection),
 ) {
@@ -161,7 +161,7 @@ pub(super) fn chunks<R: TypedRecord, T: Borrow<R>>(
             break;
         }
         selection.select_all(n);
-        root.select::<R, T>(&chunk, &mut selection, &mut pool);
+        bound.select_chunk::<T>(&chunk, &mut selection, &mut pool);
         each(&mut chunk, &selection);
         if n < CHUNK {
             break;
@@ -172,7 +172,7 @@ pub(super) fn chunks<R: TypedRecord, T: Borrow<R>>(
 /// [`chunks`] over a slice: its chunks are sub-slices, with nothing to
 /// gather.
 pub(super) fn slice_chunks<'r, R: TypedRecord>(
-    root: &Step,
+    bound: &Bound<R>,
     records: &'r [R],
     mut each: impl FnMut(&'r [R], &Selection),
 ) {
@@ -180,8 +180,28 @@ pub(super) fn slice_chunks<'r, R: TypedRecord>(
     let mut selection = pool.take();
     for chunk in records.chunks(CHUNK) {
         selection.select_all(chunk.len());
-        root.select::<R, R>(chunk, &mut selection, &mut pool);
+        bound.select_chunk::<R>(chunk, &mut selection, &mut pool);
         each(chunk, &selection);
+    }
+}
+
+impl<R: TypedRecord> Bound<R> {
+    /// Narrow `selection` to the records of the chunk that match: by the
+    /// tree, a leaf at a time, or for a deep filter by its program, a
+    /// record at a time.
+    fn select_chunk<T: Borrow<R>>(
+        &self,
+        records: &[T],
+        selection: &mut Selection,
+        pool: &mut Pool,
+    ) {
+        match &self.deep {
+            None => self.root.select::<R, T>(records, selection, pool),
+            Some(program) => selection.retain(|i| {
+                let r = records[i].borrow();
+                program.run(|(code, leaf)| r.eval_leaf(*code, leaf))
+            }),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 mod batch;
 
 use crate::eval::KINDS;
-use crate::filter::{Filter, Node, Test};
+use crate::filter::{Filter, Node, Program, Test, needs_program};
 use crate::page::Pager;
 use crate::{Error, ErrorKind, FieldType, FieldValue, Guid, Page, PageResult, Record, Schema};
 use crate::{Sort, TextList};
@@ -168,8 +168,24 @@ impl Filter {
                 std::any::type_name::<R>()
             )));
         }
+        // A deep filter runs as a jump program, record by record; its tree
+        // is not walked at all.
+        if needs_program(&self.root) {
+            code(self.schema.fields().len(), 0)?;
+            let deep = Program::new(&self.root, &|slot, test: &Test| {
+                let code = code(slot, test.kind()).unwrap_or(u32::MAX);
+                (code, __private::Leaf(test.clone()))
+            });
+            return Ok(Bound {
+                root: Step::All,
+                deep: Some(deep),
+                filter: self.clone(),
+                record: PhantomData,
+            });
+        }
         Ok(Bound {
             root: step(&self.root)?,
+            deep: None,
             filter: self.clone(),
             record: PhantomData,
         })
@@ -182,6 +198,7 @@ impl Filter {
 pub struct Bound<R> {
     filter: Filter,
     root: Step,
+    deep: Option<Program<(u32, __private::Leaf)>>,
     record: PhantomData<fn(&R) -> bool>,
 }
 
@@ -190,6 +207,7 @@ impl<R> Clone for Bound<R> {
         Bound {
             filter: self.filter.clone(),
             root: self.root.clone(),
+            deep: self.deep.clone(),
             record: PhantomData,
         }
     }
@@ -221,25 +239,31 @@ fn step(node: &Node) -> Result<Step, Error> {
         Node::And(xs) => Step::And(xs.iter().map(step).collect::<Result<_, _>>()?),
         Node::Or(xs) => Step::Or(xs.iter().map(step).collect::<Result<_, _>>()?),
         Node::Test(slot, test) => {
-            let code = slot
-                .checked_mul(KINDS)
-                .and_then(|c| c.checked_add(usize::from(test.kind())))
-                .and_then(|c| u32::try_from(c).ok())
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::InvalidSchema,
-                        "the schema has too many fields to bind a filter to it",
-                    )
-                })?;
-            Step::Leaf(code, __private::Leaf(test.clone()))
+            Step::Leaf(code(*slot, test.kind())?, __private::Leaf(test.clone()))
         }
     })
+}
+
+/// A leaf's code: `slot × KINDS + kind`, the derive's match arm.
+fn code(slot: usize, kind: u8) -> Result<u32, Error> {
+    slot.checked_mul(KINDS)
+        .and_then(|c| c.checked_add(usize::from(kind)))
+        .and_then(|c| u32::try_from(c).ok())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidSchema,
+                "the schema has too many fields to bind a filter to it",
+            )
+        })
 }
 
 impl<R: TypedRecord> Bound<R> {
     /// Whether `record` matches: the same answer as [`Filter::matches`].
     #[inline(always)]
     pub fn matches(&self, record: &R) -> bool {
+        if let Some(program) = &self.deep {
+            return program.run(|(code, leaf)| record.eval_leaf(*code, leaf));
+        }
         match &self.root {
             Step::And(xs) => xs.iter().all(|x| x.eval(record)),
             Step::Or(xs) => xs.iter().any(|x| x.eval(record)),
@@ -251,7 +275,7 @@ impl<R: TypedRecord> Bound<R> {
     /// How many of `records` match.
     pub fn count<T: Borrow<R>>(&self, records: impl IntoIterator<Item = T>) -> u64 {
         let mut n = 0;
-        batch::chunks(&self.root, records, |_, selection| {
+        batch::chunks(self, records, |_, selection| {
             n += selection.len() as u64;
         });
         n
@@ -261,7 +285,7 @@ impl<R: TypedRecord> Bound<R> {
     /// evaluated in place, without gathering references to them first.
     pub fn count_slice(&self, records: &[R]) -> u64 {
         let mut n = 0;
-        batch::slice_chunks(&self.root, records, |_, selection| {
+        batch::slice_chunks(self, records, |_, selection| {
             n += selection.len() as u64;
         });
         n
@@ -276,7 +300,7 @@ impl<R: TypedRecord> Bound<R> {
     ) -> Result<PageResult<&'r R>, Error> {
         sort.check_schema(&self.filter.schema)?;
         let mut pager = Pager::new(sort.clone(), page);
-        batch::slice_chunks(&self.root, records, |chunk: &'r [R], selection| {
+        batch::slice_chunks(self, records, |chunk: &'r [R], selection| {
             for i in selection.iter() {
                 pager.push(&chunk[i]);
             }
@@ -295,7 +319,7 @@ impl<R: TypedRecord> Bound<R> {
     ) -> Result<PageResult<T>, Error> {
         sort.check_schema(&self.filter.schema)?;
         let mut pager = Pager::new(sort.clone(), page);
-        batch::chunks(&self.root, records, |chunk: &mut Vec<T>, selection| {
+        batch::chunks(self, records, |chunk: &mut Vec<T>, selection| {
             let mut next = selection.iter().peekable();
             for (i, r) in chunk.drain(..).enumerate() {
                 if next.next_if_eq(&i).is_some() {
