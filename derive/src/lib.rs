@@ -151,7 +151,7 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
             None => {
                 if let Some(rule) = &rename_all {
-                    spec.name = rename(&spec.name, rule)?;
+                    spec.name = rename(&spec.name, rule, Renamed::Field)?;
                 }
             }
         }
@@ -387,7 +387,10 @@ fn enumeration(input: &DeriveInput) -> syn::Result<TokenStream2> {
         })?;
         let (name, span) = match (renamed, &rename_all) {
             (Some(lit), _) => (lit.value(), lit.span()),
-            (None, Some(rule)) => (rename(&v.ident.unraw().to_string(), rule)?, v.ident.span()),
+            (None, Some(rule)) => (
+                rename(&v.ident.unraw().to_string(), rule, Renamed::Variant)?,
+                v.ident.span(),
+            ),
             (None, None) => (v.ident.unraw().to_string(), v.ident.span()),
         };
         if let Some(i) = names
@@ -554,48 +557,89 @@ fn serde_value(attrs: &[Attribute], key: &str) -> Option<LitStr> {
     None
 }
 
-/// A Rust name under serde's `rename_all` rules.
-fn rename(name: &str, rule: &LitStr) -> syn::Result<String> {
-    let words: Vec<String> = if name.contains('_') || name.chars().all(|c| !c.is_uppercase()) {
-        name.split('_')
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    } else {
-        // A variant in PascalCase: split before each upper-case letter.
-        let mut words: Vec<String> = Vec::new();
+/// What a `rename_all` rule applies to: serde renames fields (snake_case
+/// in Rust) and variants (PascalCase) by different rules.
+#[derive(Clone, Copy, PartialEq)]
+enum Renamed {
+    Field,
+    Variant,
+}
+
+/// A Rust name under serde's `rename_all` rules, exactly as serde applies
+/// them (`serde_derive`'s `RenameRule::apply_to_field` and
+/// `apply_to_variant`), so that a record's kfql names are its JSON keys.
+fn rename(name: &str, rule: &LitStr, what: Renamed) -> syn::Result<String> {
+    // serde's PascalCase of a field: capitalize after each `_`, drop the `_`.
+    let pascal_field = |name: &str| {
+        let mut out = String::new();
+        let mut capital = true;
         for c in name.chars() {
-            if c.is_uppercase() || words.is_empty() {
-                words.push(String::new());
+            if c == '_' {
+                capital = true;
+            } else if capital {
+                out.push(c.to_ascii_uppercase());
+                capital = false;
+            } else {
+                out.push(c);
             }
-            words.last_mut().expect("pushed").extend(c.to_lowercase());
         }
-        words
+        out
     };
-    let capital = |w: &String| {
-        let mut c = w.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect::<String>())
-            .unwrap_or_default()
+    // serde's snake_case of a variant: `_` before each upper-case letter.
+    let snake_variant = |name: &str| {
+        let mut out = String::new();
+        for (i, c) in name.char_indices() {
+            if i > 0 && c.is_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
     };
-    Ok(match rule.value().as_str() {
-        "PascalCase" => words.iter().map(capital).collect(),
-        "camelCase" => words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| if i == 0 { w.clone() } else { capital(w) })
-            .collect(),
-        "snake_case" => words.join("_"),
-        "SCREAMING_SNAKE_CASE" => words.join("_").to_uppercase(),
-        "lowercase" => words.concat(),
-        "UPPERCASE" => words.concat().to_uppercase(),
-        other => {
+    let lower_first = |s: String| {
+        let mut c = s.chars();
+        match c.next() {
+            Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
+            None => s,
+        }
+    };
+    let rule_name = rule.value();
+    Ok(match (rule_name.as_str(), what) {
+        ("lowercase", _) => name.to_ascii_lowercase(),
+        ("UPPERCASE" | "SCREAMING_SNAKE_CASE", Renamed::Field) => name.to_ascii_uppercase(),
+        ("snake_case", Renamed::Field) => name.to_owned(),
+        ("PascalCase", Renamed::Field) => pascal_field(name),
+        ("camelCase", Renamed::Field) => lower_first(pascal_field(name)),
+        ("UPPERCASE", Renamed::Variant) => name.to_ascii_uppercase(),
+        ("PascalCase", Renamed::Variant) => name.to_owned(),
+        ("camelCase", Renamed::Variant) => lower_first(name.to_owned()),
+        ("snake_case", Renamed::Variant) => snake_variant(name),
+        ("SCREAMING_SNAKE_CASE", Renamed::Variant) => snake_variant(name).to_ascii_uppercase(),
+        // An enum's names are values, not field names: any text will do.
+        ("kebab-case", Renamed::Variant) => snake_variant(name).replace('_', "-"),
+        ("SCREAMING-KEBAB-CASE", Renamed::Variant) => {
+            snake_variant(name).to_ascii_uppercase().replace('_', "-")
+        }
+        (other, Renamed::Field) if ["kebab-case", "SCREAMING-KEBAB-CASE"].contains(&other) => {
             return Err(syn::Error::new(
                 rule.span(),
                 format!(
-                    "rename_all = \"{other}\" gives names the query language cannot use; \
-                     use PascalCase, camelCase, snake_case, SCREAMING_SNAKE_CASE, lowercase \
-                     or UPPERCASE"
+                    "rename_all = \"{other}\" gives field names with `-`, which a query \
+                     cannot name; use PascalCase, camelCase, snake_case, \
+                     SCREAMING_SNAKE_CASE, lowercase or UPPERCASE"
+                ),
+            ));
+        }
+        (other, _) => {
+            let kebab = match what {
+                Renamed::Field => "",
+                Renamed::Variant => ", kebab-case, SCREAMING-KEBAB-CASE",
+            };
+            return Err(syn::Error::new(
+                rule.span(),
+                format!(
+                    "rename_all = \"{other}\" is not a rule; use PascalCase, camelCase, \
+                     snake_case, SCREAMING_SNAKE_CASE, lowercase, UPPERCASE{kebab}"
                 ),
             ));
         }
