@@ -311,7 +311,7 @@ fn field_names_follow_rust_names_and_renames() {
     // Each schema, its name, its field names, and whether serde writes
     // the record under the same names (it does unless kfql's attributes
     // say otherwise).
-    let cases: [(Schema, &str, [&str; 3], Vec<String>, bool); 9] = [
+    let cases = [
         (
             Plain::schema(),
             "Plain",
