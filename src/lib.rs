@@ -94,7 +94,13 @@
 //!
 //! A [`Filter`] runs over anything that implements [`Record`]: the crate's
 //! [`keyfactor::WorkflowInstance`], `serde_json::Value` objects, or your
-//! own structs. [`read_records`] reads JSON arrays and JSON Lines into
+//! own structs. For a struct, `#[derive(kfql::Record)]` (feature `derive`,
+//! on by default) declares the schema and the field access at once, from
+//! the fields' names (as serde spells them) and Rust types; the example is
+//! at [`TypedRecord`], and [`Filter::bind`] evaluates through the generated
+//! access. A record a derive cannot see (fields in a map, a type of
+//! another crate) implements [`Record`] by hand: one `match` on
+//! [`Field::index`] over a schema from [`Schema::builder`]. [`read_records`] reads JSON arrays and JSON Lines into
 //! typed records with errors that name the record and the field; [`Scan`]
 //! filters, counts and pages such a stream in bounded memory, JSON Lines
 //! on every core.
@@ -146,6 +152,19 @@ pub use value::Guid;
 
 /// `#[derive(kfql::Record)]` and `#[derive(kfql::Enum)]` (feature
 /// `derive`): see [`TypedRecord`] and [`Enum`].
+///
+/// A record's fields are its struct's named fields, in order, named as
+/// serde names them (`r#` dropped; serde's or kfql's `rename_all` and
+/// `rename`, kfql's winning) and typed through [`FieldKind`]. Field
+/// attributes, in `#[kfql(…)]`: `rename = "…"`, `key`, `default_sort`,
+/// `not_queryable`, `not_sortable`, `skip` (not a field), `object` (a
+/// nested value, neither queryable nor sortable), `hint = "…"`, `fallback =
+/// "Path.To.Value"` (for `serde_json::Value` records), `with = "method"`
+/// (the value is `self.method()`). Struct attributes: `name = "…"` (the
+/// schema's name) and `rename_all = "…"`. Enum variants take `rename`, the
+/// enum `rename_all`. Mistakes — an unsupported type, a keyword or invalid
+/// name, names equal ignoring case, two keys, a key that is not sortable —
+/// are compile errors at their spans.
 #[cfg(feature = "derive")]
 pub use kfql_derive::{Enum, Record};
 

@@ -11,6 +11,7 @@
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2, TokenTree};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, parse_macro_input};
 
@@ -61,8 +62,13 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
         ));
     };
     let Fields::Named(named) = &data.fields else {
+        // A unit struct has no field tokens to point at.
+        let at = match data.fields {
+            Fields::Unit => input.ident.span(),
+            _ => data.fields.span(),
+        };
         return Err(syn::Error::new(
-            data.fields.span(),
+            at,
             "#[derive(kfql::Record)] needs named fields: a field's name is its query name",
         ));
     };
@@ -84,7 +90,8 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
     for f in &named.named {
         let ident = f.ident.clone().expect("named fields have names");
         let mut spec = FieldSpec {
-            name: ident.to_string(),
+            // `r#type` is named `type`, as serde names it.
+            name: ident.unraw().to_string(),
             name_span: ident.span(),
             ident,
             ty: f.ty.clone(),
@@ -112,7 +119,16 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 "fallback" => spec.fallback = Some(value.required(&key)?),
                 "with" => {
                     let lit = value.required(&key)?;
-                    spec.with = Some(lit.parse()?);
+                    spec.with = Some(lit.parse().map_err(|_| {
+                        syn::Error::new(
+                            lit.span(),
+                            format!(
+                                "`with` names a method of the struct, such as \
+                                 with = \"effective_owner\"; `{}` is not a method name",
+                                lit.value()
+                            ),
+                        )
+                    })?);
                 }
                 _ => {
                     return Err(unknown(
@@ -135,7 +151,7 @@ fn record(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
             None => {
                 if let Some(rule) = &rename_all {
-                    spec.name = rename(&spec.name, rule)?;
+                    spec.name = rename(&spec.name, rule, Renamed::Field)?;
                 }
             }
         }
@@ -316,9 +332,19 @@ fn check(fields: &[FieldSpec], whole: Span) -> syn::Result<()> {
             ));
         }
         if (f.key || f.default_sort) && !f.sortable {
+            let role = if f.key {
+                "the key (#[kfql(key)]), which breaks ties in every sort"
+            } else {
+                "the default sort field (#[kfql(default_sort)])"
+            };
+            let why = if f.object {
+                "an object has no order"
+            } else {
+                "it is #[kfql(not_sortable)]"
+            };
             return Err(syn::Error::new(
                 f.ident.span(),
-                "the key and the default sort field must be sortable",
+                format!("`{n}` cannot be {role}: {why}"),
             ));
         }
     }
@@ -327,10 +353,13 @@ fn check(fields: &[FieldSpec], whole: Span) -> syn::Result<()> {
             .iter()
             .filter(|f| if attr == "key" { f.key } else { f.default_sort })
             .collect();
-        if marked.len() > 1 {
+        if let [first, second, ..] = marked[..] {
             return Err(syn::Error::new(
-                marked[1].ident.span(),
-                format!("only one field can be the {what} (#[kfql({attr})])"),
+                second.ident.span(),
+                format!(
+                    "only one field can be the {what} (#[kfql({attr})]); `{}` already is",
+                    first.ident
+                ),
             ));
         }
     }
@@ -365,27 +394,39 @@ fn enumeration(input: &DeriveInput) -> syn::Result<TokenStream2> {
     for v in &data.variants {
         if !matches!(v.fields, Fields::Unit) {
             return Err(syn::Error::new(
-                v.span(),
-                "#[derive(kfql::Enum)] variants carry no data: each is one name",
+                v.ident.span(),
+                format!(
+                    "variant `{}` carries data: #[derive(kfql::Enum)] variants are names only",
+                    v.ident
+                ),
             ));
         }
-        let mut name = serde_value(&v.attrs, "rename").map(|l| l.value());
+        let mut renamed = serde_value(&v.attrs, "rename");
         kfql_attrs(&v.attrs, |key, value| match key.as_str() {
             "rename" => {
-                name = Some(value.required(&key)?.value());
+                renamed = Some(value.required(&key)?);
                 Ok(())
             }
             _ => Err(unknown(&key, &value, "rename")),
         })?;
-        let name = match (name, &rename_all) {
-            (Some(n), _) => n,
-            (None, Some(rule)) => rename(&v.ident.to_string(), rule)?,
-            (None, None) => v.ident.to_string(),
+        let (name, span) = match (renamed, &rename_all) {
+            (Some(lit), _) => (lit.value(), lit.span()),
+            (None, Some(rule)) => (
+                rename(&v.ident.unraw().to_string(), rule, Renamed::Variant)?,
+                v.ident.span(),
+            ),
+            (None, None) => (v.ident.unraw().to_string(), v.ident.span()),
         };
-        if names.iter().any(|n: &String| n.eq_ignore_ascii_case(&name)) {
+        if let Some(i) = names
+            .iter()
+            .position(|n: &String| n.eq_ignore_ascii_case(&name))
+        {
             return Err(syn::Error::new(
-                v.span(),
-                format!("two variants are named `{name}` (ignoring case)"),
+                span,
+                format!(
+                    "variant `{}` is named `{name}`, as `{}` is (names ignore case)",
+                    v.ident, idents[i]
+                ),
             ));
         }
         idents.push(v.ident.clone());
@@ -432,21 +473,40 @@ fn enumeration(input: &DeriveInput) -> syn::Result<TokenStream2> {
     })
 }
 
-/// The value after `key =` in a `#[kfql(…)]` list, if any.
-struct Value(Option<LitStr>, Span);
+/// The value after `key =` in a `#[kfql(…)]` list, if any, and the span
+/// of the key.
+struct Value(Option<Given>, Span);
+
+/// What follows `key =`: a string, or something else (at its span).
+enum Given {
+    Str(LitStr),
+    Other(Span),
+}
 
 impl Value {
     fn required(self, key: &str) -> syn::Result<LitStr> {
-        self.0.ok_or_else(|| {
-            syn::Error::new(self.1, format!("`{key}` takes a string: {key} = \"…\""))
-        })
+        match self.0 {
+            Some(Given::Str(lit)) => Ok(lit),
+            Some(Given::Other(span)) => Err(syn::Error::new(
+                span,
+                format!("`{key}` takes a string in quotes: {key} = \"…\""),
+            )),
+            None => Err(syn::Error::new(
+                self.1,
+                format!("`{key}` takes a string: {key} = \"…\""),
+            )),
+        }
     }
 
     fn flag(self, key: &str) -> syn::Result<bool> {
         match self.0 {
             None => Ok(true),
-            Some(v) => Err(syn::Error::new(
+            Some(Given::Str(v)) => Err(syn::Error::new(
                 v.span(),
+                format!("`{key}` takes no value: #[kfql({key})]"),
+            )),
+            Some(Given::Other(span)) => Err(syn::Error::new(
+                span,
                 format!("`{key}` takes no value: #[kfql({key})]"),
             )),
         }
@@ -474,7 +534,18 @@ fn kfql_attrs(
                 .unwrap_or_default();
             let span = meta.path.span();
             let value = if meta.input.peek(syn::Token![=]) {
-                Some(meta.value()?.parse::<LitStr>()?)
+                let input = meta.value()?;
+                if input.peek(LitStr) {
+                    Some(Given::Str(input.parse()?))
+                } else {
+                    // Read up to the next `,` so that the error is about
+                    // the attribute, not about the tokens.
+                    let span = input.span();
+                    while !input.is_empty() && !input.peek(syn::Token![,]) {
+                        input.parse::<TokenTree>()?;
+                    }
+                    Some(Given::Other(span))
+                }
             } else {
                 None
             };
@@ -510,48 +581,89 @@ fn serde_value(attrs: &[Attribute], key: &str) -> Option<LitStr> {
     None
 }
 
-/// A Rust name under serde's `rename_all` rules.
-fn rename(name: &str, rule: &LitStr) -> syn::Result<String> {
-    let words: Vec<String> = if name.contains('_') || name.chars().all(|c| !c.is_uppercase()) {
-        name.split('_')
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    } else {
-        // A variant in PascalCase: split before each upper-case letter.
-        let mut words: Vec<String> = Vec::new();
+/// What a `rename_all` rule applies to: serde renames fields (snake_case
+/// in Rust) and variants (PascalCase) by different rules.
+#[derive(Clone, Copy, PartialEq)]
+enum Renamed {
+    Field,
+    Variant,
+}
+
+/// A Rust name under serde's `rename_all` rules, exactly as serde applies
+/// them (`serde_derive`'s `RenameRule::apply_to_field` and
+/// `apply_to_variant`), so that a record's kfql names are its JSON keys.
+fn rename(name: &str, rule: &LitStr, what: Renamed) -> syn::Result<String> {
+    // serde's PascalCase of a field: capitalize after each `_`, drop the `_`.
+    let pascal_field = |name: &str| {
+        let mut out = String::new();
+        let mut capital = true;
         for c in name.chars() {
-            if c.is_uppercase() || words.is_empty() {
-                words.push(String::new());
+            if c == '_' {
+                capital = true;
+            } else if capital {
+                out.push(c.to_ascii_uppercase());
+                capital = false;
+            } else {
+                out.push(c);
             }
-            words.last_mut().expect("pushed").extend(c.to_lowercase());
         }
-        words
+        out
     };
-    let capital = |w: &String| {
-        let mut c = w.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect::<String>())
-            .unwrap_or_default()
+    // serde's snake_case of a variant: `_` before each upper-case letter.
+    let snake_variant = |name: &str| {
+        let mut out = String::new();
+        for (i, c) in name.char_indices() {
+            if i > 0 && c.is_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
     };
-    Ok(match rule.value().as_str() {
-        "PascalCase" => words.iter().map(capital).collect(),
-        "camelCase" => words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| if i == 0 { w.clone() } else { capital(w) })
-            .collect(),
-        "snake_case" => words.join("_"),
-        "SCREAMING_SNAKE_CASE" => words.join("_").to_uppercase(),
-        "lowercase" => words.concat(),
-        "UPPERCASE" => words.concat().to_uppercase(),
-        other => {
+    let lower_first = |s: String| {
+        let mut c = s.chars();
+        match c.next() {
+            Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
+            None => s,
+        }
+    };
+    let rule_name = rule.value();
+    Ok(match (rule_name.as_str(), what) {
+        ("lowercase", _) => name.to_ascii_lowercase(),
+        ("UPPERCASE" | "SCREAMING_SNAKE_CASE", Renamed::Field) => name.to_ascii_uppercase(),
+        ("snake_case", Renamed::Field) => name.to_owned(),
+        ("PascalCase", Renamed::Field) => pascal_field(name),
+        ("camelCase", Renamed::Field) => lower_first(pascal_field(name)),
+        ("UPPERCASE", Renamed::Variant) => name.to_ascii_uppercase(),
+        ("PascalCase", Renamed::Variant) => name.to_owned(),
+        ("camelCase", Renamed::Variant) => lower_first(name.to_owned()),
+        ("snake_case", Renamed::Variant) => snake_variant(name),
+        ("SCREAMING_SNAKE_CASE", Renamed::Variant) => snake_variant(name).to_ascii_uppercase(),
+        // An enum's names are values, not field names: any text will do.
+        ("kebab-case", Renamed::Variant) => snake_variant(name).replace('_', "-"),
+        ("SCREAMING-KEBAB-CASE", Renamed::Variant) => {
+            snake_variant(name).to_ascii_uppercase().replace('_', "-")
+        }
+        (other, Renamed::Field) if ["kebab-case", "SCREAMING-KEBAB-CASE"].contains(&other) => {
             return Err(syn::Error::new(
                 rule.span(),
                 format!(
-                    "rename_all = \"{other}\" gives names the query language cannot use; \
-                     use PascalCase, camelCase, snake_case, SCREAMING_SNAKE_CASE, lowercase \
-                     or UPPERCASE"
+                    "rename_all = \"{other}\" gives field names with `-`, which a query \
+                     cannot name; use PascalCase, camelCase, snake_case, \
+                     SCREAMING_SNAKE_CASE, lowercase or UPPERCASE"
+                ),
+            ));
+        }
+        (other, _) => {
+            let kebab = match what {
+                Renamed::Field => "",
+                Renamed::Variant => ", kebab-case, SCREAMING-KEBAB-CASE",
+            };
+            return Err(syn::Error::new(
+                rule.span(),
+                format!(
+                    "rename_all = \"{other}\" is not a rule; use PascalCase, camelCase, \
+                     snake_case, SCREAMING_SNAKE_CASE, lowercase, UPPERCASE{kebab}"
                 ),
             ));
         }

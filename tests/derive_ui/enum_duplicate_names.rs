@@ -1,0 +1,8 @@
+#[derive(kfql::Enum)]
+enum Stage {
+    Draft,
+    #[kfql(rename = "draft")]
+    Sketch,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(kfql::Enum)]
+struct Stage {
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(kfql::Enum)]
+enum Stage {
+    Draft,
+    InReview { reviewer: String },
+}
+
+fn main() {}

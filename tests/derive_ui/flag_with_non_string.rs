@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(not_sortable = true)]
+    serial: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(key = "x")]
+    serial: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(key, not_sortable)]
+    serial: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(rename = "AND")]
+    serial: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(skip)]
+    notes: Vec<u8>,
+}
+
+fn main() {}

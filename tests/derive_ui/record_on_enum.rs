@@ -1,0 +1,6 @@
+#[derive(kfql::Record)]
+enum Cert {
+    Serial(String),
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(rename)]
+    serial: String,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[derive(kfql::Record)]
+struct Cert;
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(sortable)]
+    serial: String,
+}
+
+fn main() {}

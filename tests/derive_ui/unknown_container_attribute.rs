@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+#[kfql(key = "Serial")]
+struct Cert {
+    serial: String,
+}
+
+fn main() {}

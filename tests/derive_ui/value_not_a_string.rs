@@ -1,0 +1,7 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(rename = Serial)]
+    serial: String,
+}
+
+fn main() {}

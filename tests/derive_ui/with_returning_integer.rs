@@ -1,0 +1,13 @@
+#[derive(kfql::Record)]
+struct Cert {
+    #[kfql(with = "days")]
+    days_left: Option<i64>,
+}
+
+impl Cert {
+    fn days(&self) -> i64 {
+        self.days_left.unwrap_or(0)
+    }
+}
+
+fn main() {}
