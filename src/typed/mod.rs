@@ -441,6 +441,13 @@ pub mod __private {
 
     /// The value of a `#[kfql(with = "method")]` field: what the method
     /// returns, owned or borrowed from the record.
+    #[diagnostic::on_unimplemented(
+        message = "a `#[kfql(with = \"…\")]` method cannot return `{Self}`",
+        label = "returned by the field's `with` method",
+        note = "return a reference to a kfql field type (`&String`, `&Option<Guid>`, …), an \
+                `Option<&str>`, an integer, a bool, a Guid, a DateTime<Utc>, an Option of one of \
+                them, or a kfql::FieldValue"
+    )]
     pub trait IntoFieldValue<'a> {
         /// The value.
         fn into_value(self) -> FieldValue<'a>;
@@ -471,6 +478,46 @@ pub mod __private {
         #[inline(always)]
         fn into_value(self) -> FieldValue<'a> {
             self.map_or(FieldValue::Null, FieldKind::value)
+        }
+    }
+
+    macro_rules! owned_values {
+        ($($t:ty),*) => {$(
+            impl IntoFieldValue<'_> for $t {
+                #[inline(always)]
+                fn into_value(self) -> FieldValue<'static> {
+                    owned(FieldKind::value(&self))
+                }
+            }
+        )*};
+    }
+
+    owned_values!(
+        i64,
+        i32,
+        i16,
+        i8,
+        u32,
+        u16,
+        u8,
+        bool,
+        Guid,
+        DateTime<Utc>,
+        Option<bool>
+    );
+
+    /// A value that borrows nothing, as `'static` (the types above give no
+    /// other kind).
+    #[inline(always)]
+    fn owned(v: FieldValue<'_>) -> FieldValue<'static> {
+        match v {
+            FieldValue::Null => FieldValue::Null,
+            FieldValue::Int(n) => FieldValue::Int(n),
+            FieldValue::DateTime(t) => FieldValue::DateTime(t),
+            FieldValue::Guid(g) => FieldValue::Guid(g),
+            FieldValue::Bool(b) => FieldValue::Bool(b),
+            FieldValue::Enum(i) => FieldValue::Enum(i),
+            FieldValue::Str(_) | FieldValue::List(_) | FieldValue::Invalid => FieldValue::Invalid,
         }
     }
 

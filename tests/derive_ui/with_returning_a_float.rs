@@ -5,8 +5,8 @@ struct Cert {
 }
 
 impl Cert {
-    fn days(&self) -> i64 {
-        self.days_left.unwrap_or(0)
+    fn days(&self) -> f64 {
+        self.days_left.unwrap_or(0) as f64
     }
 }
 
