@@ -16,7 +16,7 @@ use super::{Bound, Step, TypedRecord};
 
 /// Records per chunk: enough to amortize the walk over the tree, few
 /// enough that a chunk's records stay in cache between leaves.
-pub(crate) const CHUNK: usize = 512;
+pub(crate) const CHUNK: usize = 128;
 const _: () = assert!(CHUNK.is_power_of_two() && CHUNK <= 1 << 16);
 
 /// Positions in a chunk, ascending.
