@@ -11,7 +11,7 @@ use kfql::keyfactor::{self, WorkflowInstance};
 use kfql::sql::{self, Dialect, Param};
 use kfql::{Context, Limits, Page, Parser, Sort};
 use sql_support::generate::{COMMON, Gen, RUST_ONLY, Rng};
-use sql_support::{pg, pg_load, pg_value, safety, sqlite_value, sqlite_with};
+use sql_support::{pg, pg_load, pg_page, pg_value, safety, sqlite_value, sqlite_with};
 
 /// One engine: runs a statement, returns the page's ids and the total.
 type Engine<'a> = dyn FnMut(&sql::Statement) -> Result<(Vec<String>, u64), String> + 'a;
@@ -260,28 +260,7 @@ fn postgres_matches_memory() {
     let mut records = g.records(400);
     records.extend(keyfactor::sample(100, now(), 6));
     pg_load(&mut client, &records);
-    let mut engine = |stmt: &sql::Statement| -> Result<(Vec<String>, u64), String> {
-        let bind = |ps: &[Param]| -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
-            ps.iter().map(|p| pg_value(Some(p), None)).collect()
-        };
-        let all = bind(stmt.params());
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            all.iter().map(|b| b.as_ref()).collect();
-        let ids = client
-            .query(&stmt.select("\"id\""), &refs)
-            .map_err(|e| format!("{e:?}"))?
-            .iter()
-            .map(|r| r.get::<_, String>(0))
-            .collect();
-        let cond = bind(stmt.condition_params());
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            cond.iter().map(|b| b.as_ref()).collect();
-        let total: i64 = client
-            .query_one(&stmt.count(), &refs)
-            .map_err(|e| format!("{e:?}"))?
-            .get(0);
-        Ok((ids, total as u64))
-    };
+    let mut engine = |stmt: &sql::Statement| pg_page(&mut client, stmt);
     let (compared, diffs) = differential(&sql::Postgres, &mut g, &records, 1500, &mut engine);
     report("PostgreSQL", compared, &diffs);
     let short = ShortLike(sql::Postgres);

@@ -14,7 +14,7 @@ use kfql::sql::{self, Dialect, Param, Statement};
 use kfql::{Context, Direction, Filter, Limits, Page, Parser, Sort};
 use rusqlite::limits::Limit;
 use sql_support::generate::{COMMON, Gen, Rng};
-use sql_support::{pg, pg_load, pg_value, sqlite_value, sqlite_with};
+use sql_support::{pg, pg_load, pg_page, sqlite_value, sqlite_with};
 
 /// The configuration the large cases use: the depth cap, ten thousand
 /// comparisons, and room for their text. `max_comparisons` and
@@ -527,28 +527,7 @@ fn postgres_cases() {
     let mut client = server.connect().unwrap_or_else(|e| panic!("{e}"));
     let records = records();
     pg_load(&mut client, &records);
-    let mut run = |stmt: &Statement| -> Result<(Vec<String>, u64), String> {
-        let bind = |ps: &[Param]| -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
-            ps.iter().map(|p| pg_value(Some(p), None)).collect()
-        };
-        let all = bind(stmt.params());
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            all.iter().map(|b| b.as_ref()).collect();
-        let ids = client
-            .query(&stmt.select("\"id\""), &refs)
-            .map_err(|e| format!("{e:?}"))?
-            .iter()
-            .map(|r| r.get::<_, String>(0))
-            .collect();
-        let cond = bind(stmt.condition_params());
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            cond.iter().map(|b| b.as_ref()).collect();
-        let total: i64 = client
-            .query_one(&stmt.count(), &refs)
-            .map_err(|e| format!("{e:?}"))?
-            .get(0);
-        Ok((ids, total as u64))
-    };
+    let mut run = |stmt: &Statement| pg_page(&mut client, stmt);
     let (lines, failures) = check_all(&sql::Postgres, &records, &mut run, |_| String::new());
     report("PostgreSQL", &lines, &failures);
 }

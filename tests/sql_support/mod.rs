@@ -165,3 +165,29 @@ pub fn pg_load(client: &mut postgres::Client, records: &[WorkflowInstance]) {
     }
     tx.commit().expect("commit");
 }
+
+/// Run a statement's page and count on PostgreSQL: the page's ids (the
+/// `id` column) and the total, or the server's error.
+pub fn pg_page(
+    client: &mut postgres::Client,
+    stmt: &sql::Statement,
+) -> Result<(Vec<String>, u64), String> {
+    let bind = |ps: &[Param]| -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
+        ps.iter().map(|p| pg_value(Some(p), None)).collect()
+    };
+    let all = bind(stmt.params());
+    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = all.iter().map(|b| b.as_ref()).collect();
+    let ids = client
+        .query(&stmt.select("\"id\""), &refs)
+        .map_err(|e| format!("{e:?}"))?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect();
+    let cond = bind(stmt.condition_params());
+    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = cond.iter().map(|b| b.as_ref()).collect();
+    let total: i64 = client
+        .query_one(&stmt.count(), &refs)
+        .map_err(|e| format!("{e:?}"))?
+        .get(0);
+    Ok((ids, total as u64))
+}
