@@ -336,8 +336,13 @@ pub fn read_records<T: FromJson, R: BufRead>(
             let mut count = 0;
             let mut line = Vec::new();
             let mut number = skipped_lines;
+            // Blanks consumed on the first record's own line come back as
+            // spaces, so that its columns are the file's (fuzz crash
+            // 51d45bb7: they were short by the blanks before the record).
+            let mut pad = usize::try_from(skipped_cols).unwrap_or(0);
             loop {
                 line.clear();
+                line.resize(std::mem::take(&mut pad), b' ');
                 if input.read_until(b'\n', &mut line).map_err(io)? == 0 {
                     return Ok(count);
                 }

@@ -416,6 +416,41 @@ fn fuzz_roundtrip_crash_ce146483_the_deepest_default_ast_round_trips_through_ser
 }
 
 #[test]
+fn fuzz_data_crash_51d45bb7_blanks_before_the_first_json_line_keep_its_columns() {
+    // Two blank lines, then a line that starts with a blank: the blanks
+    // before the first record were consumed with the byte-order-mark check
+    // and the line's columns came out one short in `read_records`.
+    let filter = kfql::compile("", &keyfactor::schema(), &ctx()).unwrap();
+    for data in [
+        &b"\n\n 1]\xff\xbf\xff\xff\xff\xff\xff\x03."[..],
+        b"   {\"Id\" 5}\n",
+        b"\n  \n   {\"a\" 1}\n",
+    ] {
+        let checked = read(data).unwrap_err();
+        let scanned = kfql::Scan::new()
+            .block_size(8)
+            .threads(2)
+            .count::<WorkflowInstance>(data, &filter)
+            .unwrap_err();
+        assert_eq!(checked.message(), scanned.message());
+        // serde_json's own column for the line, counted from its start.
+        let line = data
+            .split(|&b| b == b'\n')
+            .find(|l| !l.iter().all(|b| b.is_ascii_whitespace()))
+            .unwrap();
+        let e = serde_json::from_slice::<serde_json::Value>(line).unwrap_err();
+        assert!(
+            checked
+                .message()
+                .contains(&format!(", column {}:", e.column())),
+            "{} (serde_json: column {})",
+            checked.message(),
+            e.column()
+        );
+    }
+}
+
+#[test]
 fn fuzz_data_crash_f54ee530_blank_lines_before_an_array_keep_error_lines_absolute() {
     // 128 blank lines, then an unterminated array: both readers must name
     // line 130, however the blank lines fall across their read buffers.
