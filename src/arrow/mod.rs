@@ -75,6 +75,8 @@
 
 mod fit;
 mod kernel;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 mod row;
 
 pub use arrow_array;
@@ -320,9 +322,11 @@ impl ArrowPager {
                 source: &source,
                 row,
             };
-            self.pager.offer(r, first + row as u64, |r| BatchRow {
+            let position = first + row as u64;
+            self.pager.offer(r, position, |r| BatchRow {
                 source: Arc::clone(&source),
                 row: r.row,
+                position,
             });
         }
         Ok(())

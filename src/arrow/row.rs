@@ -316,6 +316,7 @@ impl Record for RowRef<'_> {
 pub struct BatchRow {
     pub(crate) source: Arc<Source>,
     pub(crate) row: usize,
+    pub(crate) position: u64,
 }
 
 impl BatchRow {
@@ -327,6 +328,13 @@ impl BatchRow {
     /// The row's index in [`batch`](BatchRow::batch).
     pub fn row(&self) -> usize {
         self.row
+    }
+
+    /// The row's input position: its index among all rows pushed (what
+    /// [`ArrowPager::push_at`](super::ArrowPager::push_at) was told, plus
+    /// its row).
+    pub fn position(&self) -> u64 {
+        self.position
     }
 
     /// The row as a JSON object in the form kfql's JSON reader accepts:
