@@ -15,7 +15,12 @@ fn kfql(args: &[&str]) -> Output {
 }
 
 fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout.clone()).expect("UTF-8")
 }
 
@@ -28,7 +33,11 @@ fn dir() -> std::path::PathBuf {
 fn ids(jsonl: &str) -> Vec<i64> {
     jsonl
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("JSON")["ReferenceId"].as_i64().expect("an id"))
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("JSON")["ReferenceId"]
+                .as_i64()
+                .expect("an id")
+        })
         .collect()
 }
 
@@ -37,7 +46,9 @@ fn a_converted_file_answers_as_its_json_does() {
     let d = dir();
     let json = d.join("sample.jsonl");
     let parquet = d.join("sample.parquet");
-    let out = ok(&kfql(&["query", "--sample", "--now", NOW, "--limit", "5000", "--format", "jsonl"]));
+    let out = ok(&kfql(&[
+        "query", "--sample", "--now", NOW, "--limit", "5000", "--format", "jsonl",
+    ]));
     std::fs::write(&json, out).expect("written");
     let (json, parquet) = (json.to_str().unwrap(), parquet.to_str().unwrap());
     ok(&kfql(&["convert", json, parquet, "--row-group", "100"]));
@@ -47,11 +58,22 @@ fn a_converted_file_answers_as_its_json_does() {
         r#"Title -contains "appsrvr1" OR InitiatingUserName -startswith "KEYEXAMPLE\\j""#,
         r#"ReferenceId -gt 600 AND WorkflowType -ne "Revocation""#,
     ] {
-        let count = |data: &str| ok(&kfql(&["query", "--now", NOW, "--data", data, "--count", q]));
+        let count = |data: &str| {
+            ok(&kfql(&[
+                "query", "--now", NOW, "--data", data, "--count", q,
+            ]))
+        };
         assert_eq!(count(parquet), count(json), "{q}");
-        for (sort, extra) in [("StartDate", "--desc"), ("InitiatingUserName", "--desc"), ("Title", "")] {
+        for (sort, extra) in [
+            ("StartDate", "--desc"),
+            ("InitiatingUserName", "--desc"),
+            ("Title", ""),
+        ] {
             let page = |data: &str| {
-                let mut args = vec!["query", "--now", NOW, "--data", data, "--format", "jsonl", "--sort", sort, "--page", "2", "--limit", "7"];
+                let mut args = vec![
+                    "query", "--now", NOW, "--data", data, "--format", "jsonl", "--sort", sort,
+                    "--page", "2", "--limit", "7",
+                ];
                 if !extra.is_empty() {
                     args.push(extra);
                 }
@@ -64,7 +86,14 @@ fn a_converted_file_answers_as_its_json_does() {
     // --input-format says Parquet whatever the name.
     let renamed = d.join("sample.bin");
     std::fs::copy(parquet, &renamed).expect("copied");
-    let n = ok(&kfql(&["query", "--data", renamed.to_str().unwrap(), "--input-format", "parquet", "--count"]));
+    let n = ok(&kfql(&[
+        "query",
+        "--data",
+        renamed.to_str().unwrap(),
+        "--input-format",
+        "parquet",
+        "--count",
+    ]));
     assert_eq!(n.trim(), "1200");
 }
 
@@ -76,8 +105,17 @@ fn a_broken_file_is_exit_1_naming_it_and_a_bad_query_exit_2_first() {
     let o = kfql(&["query", "--data", broken.to_str().unwrap(), "--count"]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("broken.parquet: ") && err.contains("Parquet"), "{err}");
+    assert!(
+        err.contains("broken.parquet: ") && err.contains("Parquet"),
+        "{err}"
+    );
     // The query is checked before the file is read.
-    let o = kfql(&["query", "--data", broken.to_str().unwrap(), "--count", "Status -eq Bogus"]);
+    let o = kfql(&[
+        "query",
+        "--data",
+        broken.to_str().unwrap(),
+        "--count",
+        "Status -eq Bogus",
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }

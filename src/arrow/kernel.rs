@@ -29,8 +29,9 @@ use chrono::{DateTime, Utc};
 
 use crate::FieldValue;
 use crate::eval::text_test;
-use crate::filter::Test;
+use crate::filter::{Test, TextOp};
 use crate::schema::FieldType;
+use crate::text::Needle;
 use crate::value::{Nanos, enum_index, parse_guid};
 
 /// A plain text array of any of Arrow's three layouts.
@@ -110,11 +111,18 @@ pub(crate) fn unit_nanos(dt: &DataType) -> Option<i128> {
 }
 
 /// A temporal column's value `v` (in steps of `unit` nanoseconds since
-/// the epoch, UTC) as an instant, or `None` outside chrono's range.
+/// the epoch, UTC) as an instant, or `None` outside chrono's range. In i64
+/// arithmetic: the pager reads a sort field's instant for every match,
+/// and an i128 division costs more than the rest of that read.
 pub(crate) fn instant(v: i64, unit: i128) -> Option<DateTime<Utc>> {
-    let n = i128::from(v) * unit;
-    let secs = i64::try_from(n.div_euclid(1_000_000_000)).ok()?;
-    DateTime::from_timestamp(secs, u32::try_from(n.rem_euclid(1_000_000_000)).ok()?)
+    let unit = i64::try_from(unit).ok().filter(|&u| u > 0)?;
+    let (secs, nanos) = if unit >= 1_000_000_000 {
+        (v.checked_mul(unit / 1_000_000_000)?, 0)
+    } else {
+        let per_second = 1_000_000_000 / unit;
+        (v.div_euclid(per_second), v.rem_euclid(per_second) * unit)
+    };
+    DateTime::from_timestamp(secs, u32::try_from(nanos).ok()?)
 }
 
 /// The rows of `col` for which `test` holds. `ty` is the field's type
@@ -185,6 +193,25 @@ fn texts(test: &Test, ty: &FieldType, t: Texts<'_>) -> BooleanBuffer {
     match (test, ty) {
         (
             Test::Text {
+                how: TextOp::Contains,
+                needle,
+                negate,
+            },
+            FieldType::String,
+        ) => {
+            let found = match t {
+                Texts::Utf8(a) => contains_scan(a, needle),
+                Texts::Large(a) => contains_scan(a, needle),
+                Texts::View(_) => None,
+            };
+            match found {
+                Some(bits) if *negate => !&bits,
+                Some(bits) => bits,
+                None => t.each(|s| needle.within(s) != *negate),
+            }
+        }
+        (
+            Test::Text {
                 how,
                 needle,
                 negate,
@@ -193,6 +220,75 @@ fn texts(test: &Test, ty: &FieldType, t: Texts<'_>) -> BooleanBuffer {
         ) => t.each(|s| text_test(*how, needle, s) != *negate),
         _ => t.each(|s| test.eval_value(text_value(ty, s))),
     }
+}
+
+/// `-contains` with an ASCII needle over a whole text buffer at once:
+/// the buffer is ASCII-lower-cased (bytes past ASCII left alone, so
+/// positions keep their rows) and searched with memchr's SIMD substring
+/// search, each hit giving the row it lies inside. A hit is a match by
+/// docs/LANGUAGE.md's folding too: ASCII letters fold to themselves
+/// whatever surrounds them. A row without a hit can still match when it
+/// holds non-ASCII text that folds to ASCII (`K`, KELVIN SIGN, is `k`):
+/// those rows take `Needle::within`, the exact row path. `None` when the
+/// needle is not ASCII or empty (the row path decides those).
+fn contains_scan<O: OffsetSizeTrait>(
+    a: &arrow_array::GenericStringArray<O>,
+    needle: &Needle,
+) -> Option<BooleanBuffer> {
+    let folded = needle.as_str().as_bytes();
+    if folded.is_empty() || !folded.is_ascii() {
+        return None;
+    }
+    let n = a.len();
+    let offsets = a.value_offsets();
+    let base = offsets.first()?.as_usize();
+    let ends: Vec<usize> = offsets[1..].iter().map(|o| o.as_usize() - base).collect();
+    let bytes = a
+        .values()
+        .as_slice()
+        .get(base..base + *ends.last().unwrap_or(&0))?;
+    // Lower-case 64 bytes at a time, noting which blocks hold a byte past
+    // ASCII: only rows that touch those need the exact path.
+    let mut lower: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut wide_blocks = Vec::new();
+    for (b, block) in bytes.chunks(64).enumerate() {
+        lower.extend(block.iter().map(u8::to_ascii_lowercase));
+        if block.iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
+            wide_blocks.push(b);
+        }
+    }
+    let finder = memchr::memmem::Finder::new(folded);
+    let mut hit = vec![false; n];
+    let mut row = 0usize;
+    for p in finder.find_iter(&lower) {
+        // Hits come in increasing order, and so do row ends: walk to the
+        // row holding `p`. A hit that crosses into the next row is none.
+        while row < n && ends[row] <= p {
+            row += 1;
+        }
+        match ends.get(row) {
+            Some(&end) if p + folded.len() <= end => hit[row] = true,
+            Some(_) => {}
+            None => break,
+        }
+    }
+    let mut row = 0usize;
+    for b in wide_blocks {
+        let (lo, hi) = (b * 64, (b + 1) * 64);
+        while row < n && ends[row] <= lo {
+            row += 1;
+        }
+        let mut r = row;
+        // Every row that overlaps the block [lo, hi).
+        while r < n && (r == 0 || ends[r - 1] < hi) {
+            if !hit[r] {
+                let s = a.value(r);
+                hit[r] = !s.is_ascii() && needle.within(s);
+            }
+            r += 1;
+        }
+    }
+    Some(BooleanBuffer::collect_bool(n, |i| hit[i]))
 }
 
 /// A dictionary-encoded text column: the test runs once per dictionary
@@ -251,7 +347,9 @@ fn i64_range(lo: Nanos, hi: Nanos) -> Option<(i64, i64)> {
 }
 
 /// Rows whose value `v` lies in `range` (closed), or outside it when
-/// `negate`: a branch-free loop the compiler vectorizes.
+/// `negate`. Branch-free: `lo ≤ v ≤ hi` is one unsigned comparison of
+/// `v − lo` with `hi − lo` (both wrapping), since a `&&` over random data
+/// mispredicts half the time and costs five times the loop.
 fn in_range<N: Copy>(
     vals: &[N],
     range: Option<(i64, i64)>,
@@ -261,10 +359,12 @@ fn in_range<N: Copy>(
     match range {
         None if negate => BooleanBuffer::new_set(vals.len()),
         None => BooleanBuffer::new_unset(vals.len()),
-        Some((lo, hi)) => BooleanBuffer::collect_bool(vals.len(), |i| {
-            let v = as_i64(vals[i]);
-            (lo <= v && v <= hi) != negate
-        }),
+        Some((lo, hi)) => {
+            let width = hi.wrapping_sub(lo) as u64;
+            BooleanBuffer::collect_bool(vals.len(), |i| {
+                (as_i64(vals[i]).wrapping_sub(lo) as u64 <= width) != negate
+            })
+        }
     }
 }
 
