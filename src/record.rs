@@ -60,7 +60,7 @@ impl<'a> TextList<'a> {
     }
 }
 
-/// A record a [`Filter`] can run over: your own struct, the crate's
+/// A record a [`Filter`](crate::Filter) can run over: your own struct, the crate's
 /// [`WorkflowInstance`](crate::keyfactor::WorkflowInstance), or a
 /// `serde_json::Value` object.
 ///

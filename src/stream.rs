@@ -26,7 +26,7 @@ use crate::{Error, Filter, FromJson, Page, PageResult, Pager, Record, Sort, read
 /// [`FromJson`] (through `serde_json::Value`) reads as a record, with the
 /// same value for every field; it may return `None` for any line, which
 /// then takes the checked path. A type without a faster decoder uses
-/// itself as `Borrowed`, as [`WorkflowTicket`] does.
+/// itself as `Borrowed`, as [`WorkflowTicket`](crate::venafi::WorkflowTicket) does.
 pub trait FromJsonLine: FromJson + Record {
     /// The record as decoded from a line, borrowing from it.
     type Borrowed<'a>: Record;

@@ -1,7 +1,7 @@
 //! Parquet files (feature `parquet`): count and page a file's records
 //! with a [`Filter`], reading only the columns needed, skipping row groups
 //! whose statistics rule the query out, on several threads; and write
-//! records to a Parquet file ([`write`]).
+//! records to a Parquet file ([`write()`]).
 //!
 //! Every failure is an [`Error`] of kind
 //! [`InvalidRecord`](crate::ErrorKind::InvalidRecord) whose message starts
