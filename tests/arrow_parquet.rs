@@ -195,6 +195,26 @@ fn row_groups_skipped_by_statistics_change_no_answer() {
     write(&records, &keyfactor::schema(), &mut bytes, 100).expect("written");
     let file = ParquetFile::from_bytes("sorted.parquet", bytes).expect("readable");
     agrees(&file, &records);
+    // And they are skipped: a recent range reads the last row groups only,
+    // an impossible key none, `-eq NULL` only groups holding a null.
+    let groups = |q: &str| file.row_groups(&filter(q, 0)).expect("bound");
+    let all = groups("").len();
+    assert_eq!(all, 30);
+    let recent = groups(r#"StartDate -ge "%TODAY-3%""#);
+    assert!(!recent.is_empty() && recent.len() < all / 4, "{recent:?}");
+    assert!(recent.contains(&(all - 1)));
+    assert_eq!(groups("ReferenceId -gt 999999999"), Vec::<usize>::new());
+    assert_eq!(
+        groups(r#"ReferenceId -gt 999999999 OR Status -eq "Failed""#).len(),
+        all
+    );
+    let no_start = records.iter().filter(|r| r.start_date.is_none()).count();
+    // Nulls sort first, so they fill the first groups of 100 rows.
+    assert!(no_start > 0);
+    assert_eq!(
+        groups("StartDate -eq NULL"),
+        (0..no_start.div_ceil(100)).collect::<Vec<_>>()
+    );
 }
 
 fn kfql_file() -> Vec<u8> {

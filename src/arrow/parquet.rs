@@ -345,6 +345,15 @@ impl ParquetFile {
             .collect()
     }
 
+    /// The row groups that `filter` may match, by their statistics (see
+    /// [`count`](ParquetFile::count)): the others are not read.
+    pub fn row_groups(&self, filter: &Filter) -> Result<Vec<usize>, Error> {
+        let full = filter
+            .bind_arrow(self.schema())
+            .map_err(|e| self.error(e))?;
+        Ok(self.groups(&full))
+    }
+
     /// The row groups the filter may match, by their statistics.
     fn groups(&self, full: &ArrowFilter) -> Vec<usize> {
         let meta = self.meta.metadata();
