@@ -334,7 +334,7 @@ fn is_null(v: FieldValue<'_>) -> bool {
 }
 
 #[inline]
-fn text_test(how: TextOp, needle: &Needle, hay: &str) -> bool {
+pub(crate) fn text_test(how: TextOp, needle: &Needle, hay: &str) -> bool {
     match how {
         TextOp::Equals => needle.equals(trim_spaces(hay)),
         TextOp::Contains => needle.within(hay),

@@ -110,6 +110,8 @@
 // The derive's generated code names the crate `::kfql`, inside it too.
 extern crate self as kfql;
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 mod bytes;
 mod compile;
 mod context;

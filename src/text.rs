@@ -75,7 +75,7 @@ impl Needle {
         Needle { folded, ascii }
     }
 
-    #[cfg(any(test, feature = "sql"))]
+    #[cfg(any(test, feature = "sql", feature = "arrow"))]
     pub(crate) fn as_str(&self) -> &str {
         &self.folded
     }

@@ -3,9 +3,16 @@
 //! checked one: every line the borrowed scanner accepts is the record
 //! serde_json + FromJson read from it, and `Scan` (parallel, small blocks)
 //! gives the same page, total or error message as `read_records`.
+//!
+//! The same bytes as a Parquet file (feature `parquet`): a count and a
+//! page, or an `invalid_record` error naming the file, on one thread and
+//! on two with the same answer. The Parquet crate itself panics on some
+//! corrupt files; kfql turns those panics into errors (tests/arrow_parquet.rs),
+//! so a panic raised inside parquet or arrow sources is let through here,
+//! and any other aborts as usual.
 #![no_main]
 
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 
 use chrono::{TimeZone, Utc};
 use kfql::keyfactor::{self, InstanceRef, WorkflowInstance};
@@ -21,7 +28,63 @@ fn filter() -> &'static Filter {
     })
 }
 
+/// Panics raised in the parquet and arrow crates' sources unwind to
+/// kfql's handler; the rest go to libfuzzer's hook, which aborts.
+fn let_upstream_panics_unwind() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let fuzzer = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let upstream = info.location().is_some_and(|l| {
+                let f = l.file();
+                f.contains("/parquet-") || f.contains("/arrow-")
+            });
+            if !upstream {
+                fuzzer(info)
+            }
+        }));
+    });
+}
+
+fn parquet(data: &[u8]) {
+    use kfql::arrow::parquet::ParquetFile;
+    let_upstream_panics_unwind();
+    let named = |e: &kfql::Error| {
+        assert_eq!(e.kind(), kfql::ErrorKind::InvalidRecord);
+        assert!(e.message().starts_with("fuzz.parquet: "), "{}", e.message());
+    };
+    let file = match ParquetFile::from_bytes("fuzz.parquet", data.to_vec()) {
+        Ok(f) => f,
+        Err(e) => return named(&e),
+    };
+    let one = file.count(filter(), 1);
+    let two = file.count(filter(), 2);
+    match (&one, &two) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) => {
+            named(a);
+            named(b);
+        }
+        // Which row group fails first may differ, not whether one does.
+        (a, b) => panic!("one thread gave {a:?}, two gave {b:?}"),
+    }
+    let schema = keyfactor::schema();
+    let sort = Sort::new(&schema, "StartDate", Direction::Descending).unwrap();
+    match file.page(filter(), &sort, Page::new(1, 3).unwrap(), 2) {
+        Ok(page) => {
+            if let Ok(n) = one {
+                assert_eq!(page.total, n);
+            }
+            assert!(page.records.len() <= 3);
+        }
+        Err(e) => named(&e),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    if data.starts_with(b"PAR1") || data.ends_with(b"PAR1") {
+        parquet(data);
+    }
     let mut records = Vec::new();
     let checked = kfql::read_records::<WorkflowInstance, _>(data, |r| records.push(r));
     match &checked {

@@ -4,6 +4,7 @@
 //! parameters or a ticket request, 1 for data (or a query file) that cannot
 //! be read.
 
+mod columnar;
 mod kinds;
 mod output;
 
@@ -43,6 +44,9 @@ enum Command {
     /// Venafi workflow tickets.
     #[command(subcommand)]
     Ticket(TicketCommand),
+    /// Write records from a JSON or JSON Lines file as a Parquet file
+    /// (needs a kfql built with the `parquet` feature).
+    Convert(columnar::ConvertArgs),
 }
 
 #[derive(Subcommand)]
@@ -110,6 +114,9 @@ struct QueryArgs {
     /// input is not a terminal.
     #[arg(long, conflicts_with = "data")]
     sample: bool,
+    /// How to read --data [default: parquet for a .parquet file, else json].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<columnar::InputFormat>,
     /// The sort field (SortField) [default: CurrentStepDisplayName for
     /// instances, Created for tickets].
     #[arg(long, value_name = "FIELD")]
@@ -201,6 +208,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => run_parse(args),
         Command::Fields(args) => run_fields(args),
         Command::Ticket(TicketCommand::Create(args)) => run_ticket_create(args),
+        Command::Convert(args) => columnar::convert(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -450,7 +458,11 @@ fn run_query<T: Kind>(args: QueryArgs) -> Result<(), Failure> {
         ));
     }
 
+    let parquet = columnar::is_parquet(args.input_format, args.data.as_deref());
     let result = match input {
+        Input::Stdin | Input::File(_) if parquet => {
+            columnar::query::<T>(args.data.as_deref(), &filter, &sort, page, args.count)?
+        }
         Input::Sample => {
             // The sample is dated in the 60 days before now, and dates
             // before year 1 would not read back.

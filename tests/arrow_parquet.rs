@@ -1,0 +1,315 @@
+//! Parquet files (feature `parquet`): files written by kfql and by
+//! arrow-rs's own writer with other settings read the same as the records
+//! they hold; malformed files are errors that name the file (and the
+//! column where there is one), never panics.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use kfql::arrow::arrow_array::builder::StringDictionaryBuilder;
+use kfql::arrow::arrow_array::types::Int16Type;
+use kfql::arrow::arrow_array::{
+    ArrayRef, Int32Array, Int64Array, LargeStringArray, RecordBatch, StringArray,
+    TimestampMillisecondArray,
+};
+use kfql::arrow::parquet::{ParquetFile, write};
+use kfql::keyfactor::{self, WorkflowInstance};
+use kfql::{Context, Direction, Filter, Page, Record};
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+const QUERIES: [&str; 7] = [
+    "",
+    r#"Status -eq "Running""#,
+    r#"Status -eq "Failed" AND StartDate -ge "2024-06-01""#,
+    r#"Title -contains "appsrvr1" OR InitiatingUserName -startswith "KEYEXAMPLE\\j""#,
+    r#"(Status -eq "Running" OR Status -eq "Suspended") AND ReferenceId -gt 500 AND WorkflowType -ne "Revocation""#,
+    r#"StartDate -lt "%TODAY-10%" OR ReferenceId -le 100 OR InitiatingUserName -eq NULL"#,
+    r#"ReferenceId -gt 999999 AND Title -ne NULL"#,
+];
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap()
+}
+
+fn records() -> Vec<WorkflowInstance> {
+    keyfactor::sample(3000, now(), 11)
+}
+
+fn filter(q: &str, zone: i32) -> Filter {
+    let ctx = Context::new(now()).with_time_zone(chrono::FixedOffset::east_opt(zone).unwrap());
+    kfql::compile(q, &keyfactor::schema(), &ctx).expect("a valid query")
+}
+
+/// Every query, count and several pages and sorts, against the rows.
+fn agrees(file: &ParquetFile, records: &[WorkflowInstance]) {
+    for zone in [0, 3600 * 5 + 1800, -3600 * 8] {
+        for q in QUERIES {
+            let f = filter(q, zone);
+            let want = f.count(records);
+            for threads in [1, 3] {
+                assert_eq!(file.count(&f, threads).expect("readable"), want, "{q}");
+            }
+            for (sort, desc, number, limit) in [
+                ("StartDate", true, 3, 50),
+                ("InitiatingUserName", false, 2, 17),
+                ("Status", true, 1, 40),
+                ("Id", false, 4, 9),
+                ("CurrentStepDisplayName", false, 1, 25),
+            ] {
+                let sort = f
+                    .sort(sort, Direction::descending_if(desc))
+                    .expect("sortable");
+                let page = Page::new(number, limit).expect("a page");
+                let got = file.page(&f, &sort, page, 2).expect("readable");
+                let rows = f.page(records, &sort, page).expect("same schema");
+                assert_eq!(got.total, rows.total);
+                let got: Vec<i64> = got
+                    .records
+                    .iter()
+                    .map(|m| m["ReferenceId"].as_i64().unwrap())
+                    .collect();
+                let want: Vec<i64> = rows.records.iter().map(|r| r.reference_id).collect();
+                assert_eq!(got, want, "{q} by {sort:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_file_kfql_writes_reads_as_its_records() {
+    let records = records();
+    let mut bytes = Vec::new();
+    write(&records, &keyfactor::schema(), &mut bytes, 700).expect("written");
+    let file = ParquetFile::from_bytes("kfql.parquet", bytes).expect("readable");
+    assert_eq!(file.num_rows(), 3000);
+    agrees(&file, &records);
+}
+
+/// The same records laid out as another writer might: no dictionaries,
+/// no statistics, small pages and row groups, LargeUtf8 text, a
+/// dictionary with Int16 keys for the user name, millisecond timestamps
+/// without a time zone, GUIDs and the enum as text, an Int32 key.
+#[test]
+fn a_file_arrow_rs_writes_with_other_settings_reads_the_same() {
+    let mut records = records();
+    // Millisecond timestamps hold what the sample has (milliseconds).
+    let schema = keyfactor::schema();
+    let field = |n: &str| schema.field(n).unwrap().clone();
+    let text = |r: &WorkflowInstance, n: &str| match r.value(&field(n)) {
+        kfql::FieldValue::Str(s) => Some(s.to_owned()),
+        kfql::FieldValue::Enum(i) => Some(keyfactor::STATUS_NAMES[i].to_uppercase() + "  "),
+        kfql::FieldValue::Guid(g) => Some(format!("{{{g:032X}}}")),
+        _ => None,
+    };
+    let ms = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.timestamp_millis());
+    for r in &mut records {
+        r.reference_id %= 1 << 30;
+    }
+    let mut users = StringDictionaryBuilder::<Int16Type>::new();
+    for r in &records {
+        users.append_option(r.initiating_user_name.as_deref());
+    }
+    let batch = RecordBatch::try_from_iter([
+        (
+            "id",
+            Arc::new(StringArray::from(
+                records.iter().map(|r| text(r, "Id")).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            "STATUS",
+            Arc::new(LargeStringArray::from(
+                records
+                    .iter()
+                    .map(|r| text(r, "Status"))
+                    .collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            "Title",
+            Arc::new(LargeStringArray::from(
+                records.iter().map(|r| text(r, "Title")).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            "CurrentStepDisplayName",
+            Arc::new(StringArray::from(
+                records
+                    .iter()
+                    .map(|r| text(r, "CurrentStepDisplayName"))
+                    .collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            "StartDate",
+            Arc::new(TimestampMillisecondArray::from(
+                records.iter().map(|r| ms(r.start_date)).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            "ReferenceId",
+            Arc::new(Int32Array::from(
+                records
+                    .iter()
+                    .map(|r| r.reference_id as i32)
+                    .collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        ("InitiatingUserName", Arc::new(users.finish()) as ArrayRef),
+        (
+            "WorkflowType",
+            Arc::new(StringArray::from(
+                records
+                    .iter()
+                    .map(|r| text(r, "WorkflowType"))
+                    .collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+    ])
+    .expect("a batch");
+    let props = WriterProperties::builder()
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_data_page_row_count_limit(100)
+        .set_max_row_group_row_count(Some(333))
+        .build();
+    let mut bytes = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).expect("a writer");
+    for i in (0..batch.num_rows()).step_by(1000) {
+        w.write(&batch.slice(i, 1000.min(batch.num_rows() - i)))
+            .expect("written");
+    }
+    w.close().expect("closed");
+    let file = ParquetFile::from_bytes("other.parquet", bytes).expect("readable");
+    agrees(&file, &records);
+}
+
+/// Row groups sorted by StartDate, so that statistics rule most out:
+/// the answers stay the same.
+#[test]
+fn row_groups_skipped_by_statistics_change_no_answer() {
+    let mut records = records();
+    records.sort_by_key(|r| (r.start_date, r.reference_id));
+    let mut bytes = Vec::new();
+    write(&records, &keyfactor::schema(), &mut bytes, 100).expect("written");
+    let file = ParquetFile::from_bytes("sorted.parquet", bytes).expect("readable");
+    agrees(&file, &records);
+    // And they are skipped: a recent range reads the last row groups only,
+    // an impossible key none, `-eq NULL` only groups holding a null.
+    let groups = |q: &str| file.row_groups(&filter(q, 0)).expect("bound");
+    let all = groups("").len();
+    assert_eq!(all, 30);
+    let recent = groups(r#"StartDate -ge "%TODAY-3%""#);
+    assert!(!recent.is_empty() && recent.len() < all / 4, "{recent:?}");
+    assert!(recent.contains(&(all - 1)));
+    assert_eq!(groups("ReferenceId -gt 999999999"), Vec::<usize>::new());
+    assert_eq!(
+        groups(r#"ReferenceId -gt 999999999 OR Status -eq "Failed""#).len(),
+        all
+    );
+    let no_start = records.iter().filter(|r| r.start_date.is_none()).count();
+    // Nulls sort first, so they fill the first groups of 100 rows.
+    assert!(no_start > 0);
+    assert_eq!(
+        groups("StartDate -eq NULL"),
+        (0..no_start.div_ceil(100)).collect::<Vec<_>>()
+    );
+}
+
+fn kfql_file() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write(
+        &keyfactor::sample(500, now(), 3),
+        &keyfactor::schema(),
+        &mut bytes,
+        100,
+    )
+    .expect("written");
+    bytes
+}
+
+#[test]
+fn truncated_and_corrupt_files_are_errors_naming_the_file() {
+    let bytes = kfql_file();
+    let f = filter(r#"Status -eq "Failed" OR Title -contains "a""#, 0);
+    let sort = f
+        .sort("StartDate", Direction::Descending)
+        .expect("sortable");
+    // Cut anywhere: the footer is gone or points past the end.
+    for cut in (0..bytes.len()).step_by(97) {
+        let e = ParquetFile::from_bytes("cut.parquet", bytes[..cut].to_vec())
+            .err()
+            .expect("a truncated file is refused");
+        assert!(e.message().starts_with("cut.parquet: "), "{}", e.message());
+    }
+    // Bytes flipped inside the data pages: an error or an answer, never a
+    // panic; an error names the file.
+    let mut errors = 0;
+    for at in (4..bytes.len() - 8).step_by(61) {
+        let mut b = bytes.clone();
+        b[at] ^= 0x5A;
+        match ParquetFile::from_bytes("flipped.parquet", b) {
+            Err(e) => assert!(
+                e.message().starts_with("flipped.parquet: "),
+                "{}",
+                e.message()
+            ),
+            Ok(file) => {
+                for r in [
+                    file.count(&f, 2).map(drop),
+                    file.page(&f, &sort, Page::default(), 2).map(drop),
+                ] {
+                    if let Err(e) = r {
+                        errors += 1;
+                        assert!(
+                            e.message().starts_with("flipped.parquet: "),
+                            "{}",
+                            e.message()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(errors > 0, "some flipped byte should break a page");
+}
+
+#[test]
+fn a_column_of_the_wrong_type_is_an_error_naming_file_and_column() {
+    let batch = RecordBatch::try_from_iter([
+        (
+            "ReferenceId",
+            Arc::new(StringArray::from(vec!["1", "2"])) as ArrayRef,
+        ),
+        (
+            "StartDate",
+            Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
+        ),
+    ])
+    .expect("a batch");
+    let mut bytes = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut bytes, batch.schema(), None).expect("a writer");
+    w.write(&batch).expect("written");
+    w.close().expect("closed");
+    let file = ParquetFile::from_bytes("typed.parquet", bytes).expect("readable");
+    let e = file.count(&filter("ReferenceId -gt 1", 0), 1).unwrap_err();
+    assert_eq!(e.kind(), kfql::ErrorKind::InvalidRecord);
+    assert!(
+        e.message()
+            .starts_with("typed.parquet: column `ReferenceId` is Utf8"),
+        "{}",
+        e.message()
+    );
+    let f = filter("", 0);
+    let sort = f.sort("StartDate", Direction::Ascending).expect("sortable");
+    let e = file.page(&f, &sort, Page::default(), 1).unwrap_err();
+    assert!(
+        e.message()
+            .starts_with("typed.parquet: column `StartDate` is Int64"),
+        "{}",
+        e.message()
+    );
+    let e = file.count(&filter(r#"Title -eq "x""#, 0), 1).unwrap_err();
+    assert!(e.message().contains("no column `Title`"), "{}", e.message());
+}
