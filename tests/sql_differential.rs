@@ -11,7 +11,7 @@ use kfql::keyfactor::{self, WorkflowInstance};
 use kfql::sql::{self, Dialect, Param};
 use kfql::{Context, Limits, Page, Parser, Sort};
 use sql_support::generate::{COMMON, Gen, RUST_ONLY, Rng};
-use sql_support::{pg, pg_load, pg_page, pg_value, safety, sqlite_value, sqlite_with};
+use sql_support::{pg, pg_load, pg_page, pg_value, safety, sqlite_page, sqlite_value, sqlite_with};
 
 /// One engine: runs a statement, returns the page's ids and the total.
 type Engine<'a> = dyn FnMut(&sql::Statement) -> Result<(Vec<String>, u64), String> + 'a;
@@ -210,28 +210,7 @@ fn sqlite_matches_memory() {
     // The sample's realistic records too.
     records.extend(keyfactor::sample(100, now(), 5));
     let conn = sqlite_with(&records);
-    let mut engine = |stmt: &sql::Statement| -> Result<(Vec<String>, u64), String> {
-        let bind = |ps: &[Param]| -> Vec<rusqlite::types::Value> {
-            ps.iter().map(|p| sqlite_value(Some(p))).collect()
-        };
-        let mut q = conn
-            .prepare(&stmt.select("\"id\""))
-            .map_err(|e| e.to_string())?;
-        let ids = q
-            .query_map(rusqlite::params_from_iter(bind(stmt.params())), |r| {
-                r.get(0)
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
-            .map_err(|e| e.to_string())?;
-        let total: i64 = conn
-            .query_row(
-                &stmt.count(),
-                rusqlite::params_from_iter(bind(stmt.condition_params())),
-                |r| r.get(0),
-            )
-            .map_err(|e| e.to_string())?;
-        Ok((ids, total as u64))
-    };
+    let mut engine = |stmt: &sql::Statement| sqlite_page(&conn, stmt);
     let (compared, diffs) = differential(&sql::Sqlite, &mut g, &records, 1500, &mut engine);
     report("SQLite", compared, &diffs);
     let short = ShortLike(sql::Sqlite);

@@ -10,11 +10,11 @@ mod sql_support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kfql::keyfactor::{self, WorkflowInstance};
-use kfql::sql::{self, Dialect, Param, Statement};
+use kfql::sql::{self, Dialect, Statement};
 use kfql::{Context, Direction, Filter, Limits, Page, Parser, Sort};
 use rusqlite::limits::Limit;
 use sql_support::generate::{COMMON, Gen, Rng};
-use sql_support::{pg, pg_load, pg_page, sqlite_value, sqlite_with};
+use sql_support::{pg, pg_load, pg_page, sqlite_page, sqlite_with};
 
 /// The configuration the large cases use: the depth cap, ten thousand
 /// comparisons, and room for their text. `max_comparisons` and
@@ -463,28 +463,7 @@ fn postgres_runs_queries_at_kfql_limits() {
 fn sqlite_cases() {
     let records = records();
     let conn = sqlite_with(&records);
-    let bind = |ps: &[Param]| -> Vec<rusqlite::types::Value> {
-        ps.iter().map(|p| sqlite_value(Some(p))).collect()
-    };
-    let mut run = |stmt: &Statement| -> Result<(Vec<String>, u64), String> {
-        let mut q = conn
-            .prepare(&stmt.select("\"id\""))
-            .map_err(|e| e.to_string())?;
-        let ids = q
-            .query_map(rusqlite::params_from_iter(bind(stmt.params())), |r| {
-                r.get(0)
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
-            .map_err(|e| e.to_string())?;
-        let total: i64 = conn
-            .query_row(
-                &stmt.count(),
-                rusqlite::params_from_iter(bind(stmt.condition_params())),
-                |r| r.get(0),
-            )
-            .map_err(|e| e.to_string())?;
-        Ok((ids, total as u64))
-    };
+    let mut run = |stmt: &Statement| sqlite_page(&conn, stmt);
     let depth_conn = sqlite_with(&[]);
     let table = sql_support::mapping().quoted_table(&sql::Sqlite);
     let mut deepest = 0;

@@ -166,6 +166,34 @@ pub fn pg_load(client: &mut postgres::Client, records: &[WorkflowInstance]) {
     tx.commit().expect("commit");
 }
 
+/// Run a statement's page and count on SQLite: the page's ids (the `id`
+/// column) and the total, or the engine's error.
+pub fn sqlite_page(
+    conn: &rusqlite::Connection,
+    stmt: &sql::Statement,
+) -> Result<(Vec<String>, u64), String> {
+    let bind = |ps: &[Param]| -> Vec<rusqlite::types::Value> {
+        ps.iter().map(|p| sqlite_value(Some(p))).collect()
+    };
+    let mut q = conn
+        .prepare(&stmt.select("\"id\""))
+        .map_err(|e| e.to_string())?;
+    let ids = q
+        .query_map(rusqlite::params_from_iter(bind(stmt.params())), |r| {
+            r.get(0)
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
+        .map_err(|e| e.to_string())?;
+    let total: i64 = conn
+        .query_row(
+            &stmt.count(),
+            rusqlite::params_from_iter(bind(stmt.condition_params())),
+            |r| r.get(0),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((ids, total as u64))
+}
+
 /// Run a statement's page and count on PostgreSQL: the page's ids (the
 /// `id` column) and the total, or the server's error.
 pub fn pg_page(
