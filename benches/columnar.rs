@@ -10,11 +10,13 @@
 //! changes the size (default 1,000,000). DuckDB on the same data:
 //! `benches/duckdb_columnar.py` (BENCHMARKS.md, “Columns”).
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use kfql::arrow::arrow_array::builder::{
     FixedSizeBinaryBuilder, Int64Builder, StringBuilder, StringDictionaryBuilder,
@@ -27,27 +29,10 @@ use kfql::arrow::{ArrowFilter, ArrowPager};
 use kfql::keyfactor::{self, WorkflowInstance};
 use kfql::{Context, Direction, Filter, Page};
 
-const Q1: &str = r#"Status -eq "Running""#;
-const Q2: &str = r#"Status -eq "Failed" AND StartDate -ge "2024-06-01""#;
-const Q3: &str = r#"Title -contains "appsrvr1" OR InitiatingUserName -startswith "KEYEXAMPLE\\j""#;
-const Q4: &str = r#"(Status -eq "Running" OR Status -eq "Suspended") AND ReferenceId -gt 500000 AND WorkflowType -ne "Revocation""#;
+use common::*;
 
 /// Rows per batch: what Parquet readers and Arrow producers commonly hand over.
 const BATCH: usize = 64 * 1024;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap()
-}
-
-/// The records of benches/pipeline.rs: sample(n, 2024-07-01, 42), reference
-/// ids spread over 1..=1,000,000.
-fn records(n: usize) -> Vec<WorkflowInstance> {
-    let mut rs = keyfactor::sample(n, now(), 42);
-    for (i, r) in rs.iter_mut().enumerate() {
-        r.reference_id = (i as i64 * 1_000_000) / n as i64 + 1;
-    }
-    rs
-}
 
 fn size() -> usize {
     std::env::var("KFQL_BENCH_RECORDS").map_or(1_000_000, |n| n.parse().expect("a number"))
@@ -97,34 +82,6 @@ fn batches(rs: &[WorkflowInstance]) -> Vec<RecordBatch> {
 // path, `to_lowercase` otherwise), trailing spaces ignored by equality,
 // `-ge D` from D 00:00 UTC, nulls matching nothing; a dictionary column's
 // entries tested once, then its keys looked up.
-
-fn eq_ci(hay: &str, needle: &str) -> bool {
-    let hay = hay.trim_end_matches(' ');
-    if hay.is_ascii() {
-        hay.eq_ignore_ascii_case(needle)
-    } else {
-        hay.to_lowercase() == needle
-    }
-}
-
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    if hay.is_ascii() {
-        hay.as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    } else {
-        hay.to_lowercase().contains(needle)
-    }
-}
-
-fn starts_ci(hay: &str, needle: &str) -> bool {
-    if hay.is_ascii() {
-        hay.len() >= needle.len()
-            && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
-    } else {
-        hay.to_lowercase().starts_with(needle)
-    }
-}
 
 /// For each entry of a dictionary column, `f` of its text (false for a
 /// null entry), and the keys.

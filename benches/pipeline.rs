@@ -5,6 +5,8 @@
 //! `cargo bench --bench pipeline` runs it all; `KFQL_BENCH_RECORDS=10000`
 //! (or any count) replaces the default sizes of 10,000 and 1,000,000.
 
+mod common;
+
 use std::cmp::Ordering;
 use std::hint::black_box;
 use std::time::Duration;
@@ -14,27 +16,10 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use kfql::keyfactor::{self, Status, WorkflowInstance};
 use kfql::{Context, Direction, Filter, Page, Sort};
 
-const Q1: &str = r#"Status -eq "Running""#;
-const Q2: &str = r#"Status -eq "Failed" AND StartDate -ge "2024-06-01""#;
-const Q3: &str = r#"Title -contains "appsrvr1" OR InitiatingUserName -startswith "KEYEXAMPLE\\j""#;
-const Q4: &str = r#"(Status -eq "Running" OR Status -eq "Suspended") AND ReferenceId -gt 500000 AND WorkflowType -ne "Revocation""#;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap()
-}
+use common::*;
 
 fn ctx() -> Context {
     Context::new(now())
-}
-
-fn records(n: usize) -> Vec<WorkflowInstance> {
-    let mut rs = keyfactor::sample(n, now(), 42);
-    // Spread reference ids over 1..=1,000,000 whatever `n` is, so that Q4's
-    // `ReferenceId -gt 500000` keeps about half at every size.
-    for (i, r) in rs.iter_mut().enumerate() {
-        r.reference_id = (i as i64 * 1_000_000) / n as i64 + 1;
-    }
-    rs
 }
 
 /// Q5: a 50-clause OR of `Id -eq "<guid>"`, GUIDs of real records.
@@ -83,34 +68,6 @@ fn sizes() -> Vec<usize> {
 // folding (ASCII fast path, `to_lowercase` otherwise), trailing spaces
 // ignored by equality, `-ge D` from D 00:00 in the context's zone (UTC),
 // null fields matching nothing, WorkflowType read from Definition.
-
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    if hay.is_ascii() {
-        hay.as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    } else {
-        hay.to_lowercase().contains(needle)
-    }
-}
-
-fn starts_ci(hay: &str, needle: &str) -> bool {
-    if hay.is_ascii() {
-        hay.len() >= needle.len()
-            && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
-    } else {
-        hay.to_lowercase().starts_with(needle)
-    }
-}
-
-fn eq_ci(hay: &str, needle: &str) -> bool {
-    let hay = hay.trim_end_matches(' ');
-    if hay.is_ascii() {
-        hay.eq_ignore_ascii_case(needle)
-    } else {
-        hay.to_lowercase() == needle
-    }
-}
 
 fn june() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap()
