@@ -125,6 +125,8 @@ mod page;
 mod record;
 mod render;
 mod schema;
+#[cfg(feature = "server")]
+pub mod server;
 mod sort;
 #[cfg(feature = "sql")]
 pub mod sql;

@@ -1,0 +1,1 @@
+-- 0003_tokens (postgres): filled in by the part of the service that owns these tables.

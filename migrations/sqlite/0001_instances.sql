@@ -1,0 +1,1 @@
+-- 0001_instances (sqlite): filled in by the part of the service that owns these tables.

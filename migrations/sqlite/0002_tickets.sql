@@ -1,0 +1,1 @@
+-- 0002_tickets (sqlite): filled in by the part of the service that owns these tables.

@@ -1,0 +1,276 @@
+//! The database behind the service: a SQLite file (or memory) or a
+//! PostgreSQL server, opened and migrated by [`Db::open`].
+//!
+//! SQLite runs on tokio's blocking threads: one writer connection (SQLite
+//! takes one writer at a time anyway) and a few readers, in WAL mode so
+//! readers never wait for the writer. `sqlite::memory:` is one connection
+//! for everything, since each in-memory connection is a database of its own.
+//! Every SQLite connection registers [`sql::FOLD_FUNCTION`].
+//!
+//! Migrations are numbered SQL files per engine (`migrations/sqlite`,
+//! `migrations/postgres`), applied in order inside one transaction each and
+//! recorded in `kfql_migrations`; PostgreSQL takes an advisory lock first so
+//! that servers starting together on one database do not race.
+
+use std::sync::{Arc, Mutex};
+
+use rusqlite::functions::FunctionFlags;
+
+use crate::sql;
+
+/// A database error: what failed, for the log. Handlers answer 500 and
+/// never show it to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A URL that is neither `sqlite:PATH`, `sqlite::memory:` nor
+    /// `postgres://…`.
+    #[error("database URL {0:?}: expected sqlite:PATH, sqlite::memory: or postgres://…")]
+    Url(String),
+    /// SQLite failed.
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("PostgreSQL pool: {0}")]
+    Pool(String),
+    /// A migration failed.
+    #[error("migration {name}: {message}")]
+    Migration {
+        /// The migration's file name.
+        name: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// A stored value could not be read back (a row kfql did not write).
+    #[error("stored {column}: {message}")]
+    Stored {
+        /// The column.
+        column: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A blocking task failed to run.
+    #[error("database task: {0}")]
+    Task(String),
+}
+
+/// The migrations, in order: (name, SQLite, PostgreSQL).
+const MIGRATIONS: &[(&str, &str, &str)] = &[
+    (
+        "0001_instances",
+        include_str!("../../migrations/sqlite/0001_instances.sql"),
+        include_str!("../../migrations/postgres/0001_instances.sql"),
+    ),
+    (
+        "0002_tickets",
+        include_str!("../../migrations/sqlite/0002_tickets.sql"),
+        include_str!("../../migrations/postgres/0002_tickets.sql"),
+    ),
+    (
+        "0003_tokens",
+        include_str!("../../migrations/sqlite/0003_tokens.sql"),
+        include_str!("../../migrations/postgres/0003_tokens.sql"),
+    ),
+];
+
+/// How many SQLite reader connections a file database keeps.
+const SQLITE_READERS: usize = 4;
+
+/// An opened, migrated database. Cheap to clone.
+#[derive(Clone)]
+pub enum Db {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(deadpool_postgres::Pool),
+}
+
+/// SQLite connections for the blocking threads.
+#[derive(Clone)]
+pub struct SqlitePool {
+    writer: Arc<Mutex<rusqlite::Connection>>,
+    /// Empty for `sqlite::memory:`: reads go to the writer.
+    readers: Arc<Vec<Mutex<rusqlite::Connection>>>,
+}
+
+impl Db {
+    /// Opens `sqlite:PATH` (created when missing), `sqlite::memory:` or
+    /// `postgres://…`, and runs the migrations it has not run yet.
+    pub async fn open(url: &str) -> Result<Db, DbError> {
+        let db = if url == "sqlite::memory:" {
+            let conn = sqlite_connection(None)?;
+            Db::Sqlite(SqlitePool {
+                writer: Arc::new(Mutex::new(conn)),
+                readers: Arc::new(Vec::new()),
+            })
+        } else if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path).to_owned();
+            if path.is_empty() {
+                return Err(DbError::Url(url.to_owned()));
+            }
+            let p = path.clone();
+            let pool = tokio::task::spawn_blocking(move || -> Result<SqlitePool, DbError> {
+                let writer = sqlite_connection(Some(&p))?;
+                let readers = (0..SQLITE_READERS)
+                    .map(|_| sqlite_connection(Some(&p)).map(Mutex::new))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(SqlitePool {
+                    writer: Arc::new(Mutex::new(writer)),
+                    readers: Arc::new(readers),
+                })
+            })
+            .await
+            .map_err(|e| DbError::Task(e.to_string()))??;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pg: tokio_postgres::Config = url.parse().map_err(DbError::Postgres)?;
+            let manager = deadpool_postgres::Manager::new(pg, tokio_postgres::NoTls);
+            let pool = deadpool_postgres::Pool::builder(manager)
+                .max_size(16)
+                .build()
+                .map_err(|e| DbError::Pool(e.to_string()))?;
+            Db::Postgres(pool)
+        } else {
+            return Err(DbError::Url(url.to_owned()));
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Runs `f` on a SQLite connection that may write, on a blocking thread.
+    /// Writes are serialized: one writer at a time, as SQLite allows.
+    pub async fn sqlite_write<T, F>(pool: &SqlitePool, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let writer = pool.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` on a SQLite connection for reading, on a blocking thread:
+    /// the first free reader, else the next one in turn.
+    pub async fn sqlite_read<T, F>(pool: &SqlitePool, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        if pool.readers.is_empty() {
+            return Db::sqlite_write(pool, |c| f(c)).await;
+        }
+        let readers = pool.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            for r in readers.iter() {
+                if let Ok(conn) = r.try_lock() {
+                    return f(&conn);
+                }
+            }
+            let conn = readers[0].lock().unwrap_or_else(|p| p.into_inner());
+            f(&conn)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// A PostgreSQL connection from the pool.
+    pub async fn postgres(
+        pool: &deadpool_postgres::Pool,
+    ) -> Result<deadpool_postgres::Object, DbError> {
+        pool.get().await.map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => {
+                Db::sqlite_write(pool, |conn| {
+                    conn.execute_batch(
+                        "CREATE TABLE IF NOT EXISTS kfql_migrations (name TEXT PRIMARY KEY)",
+                    )?;
+                    for &(name, sqlite, _) in MIGRATIONS {
+                        let tx = conn.transaction()?;
+                        let done: bool = tx.query_row(
+                            "SELECT EXISTS (SELECT 1 FROM kfql_migrations WHERE name = ?1)",
+                            [name],
+                            |r| r.get(0),
+                        )?;
+                        if !done {
+                            tx.execute_batch(sqlite).map_err(|e| DbError::Migration {
+                                name,
+                                message: e.to_string(),
+                            })?;
+                            tx.execute("INSERT INTO kfql_migrations (name) VALUES (?1)", [name])?;
+                        }
+                        tx.commit()?;
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            Db::Postgres(pool) => {
+                let mut conn = Db::postgres(pool).await?;
+                let tx = conn.transaction().await?;
+                // One migrating server at a time; the lock ends with the
+                // transaction.
+                tx.execute("SELECT pg_advisory_xact_lock(7403323035)", &[])
+                    .await?;
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS kfql_migrations (name TEXT PRIMARY KEY)",
+                )
+                .await?;
+                for &(name, _, postgres) in MIGRATIONS {
+                    let done: bool = tx
+                        .query_one(
+                            "SELECT EXISTS (SELECT 1 FROM kfql_migrations WHERE name = $1)",
+                            &[&name],
+                        )
+                        .await?
+                        .get(0);
+                    if !done {
+                        tx.batch_execute(postgres)
+                            .await
+                            .map_err(|e| DbError::Migration {
+                                name,
+                                message: e.to_string(),
+                            })?;
+                        tx.execute("INSERT INTO kfql_migrations (name) VALUES ($1)", &[&name])
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A SQLite connection (a file, or memory for `None`) with kfql_fold,
+/// WAL and a busy timeout.
+fn sqlite_connection(path: Option<&str>) -> Result<rusqlite::Connection, DbError> {
+    let conn = match path {
+        Some(p) => rusqlite::Connection::open(p)?,
+        None => rusqlite::Connection::open_in_memory()?,
+    };
+    conn.create_scalar_function(
+        sql::FOLD_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| sql::fold(&s))),
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    if path.is_some() {
+        // WAL: readers do not wait for the writer. synchronous=FULL: a
+        // commit is on disk before the client hears of it (SERVICE.md §1:
+        // nothing acknowledged is lost, even after kill -9 or power loss).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}

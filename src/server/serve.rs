@@ -1,0 +1,163 @@
+//! Running the router: plain HTTP or HTTPS (rustls), hyper's header-read
+//! timeout against clients that connect and say nothing, and a graceful
+//! shutdown on SIGINT or SIGTERM that lets requests in flight finish.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+use hyper_util::rt::TokioTimer;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use sha2::{Digest, Sha256};
+
+/// Whether and how to serve HTTPS.
+#[derive(Clone, Debug, Default)]
+pub enum Tls {
+    /// Plain HTTP.
+    #[default]
+    None,
+    /// A certificate chain and its private key, both PEM files.
+    Files {
+        /// The certificate chain.
+        cert: PathBuf,
+        /// The private key (PKCS#8, PKCS#1 or SEC1).
+        key: PathBuf,
+    },
+    /// A certificate made at start for `localhost` and `127.0.0.1`.
+    SelfSigned,
+}
+
+/// Where to listen.
+pub struct Listen {
+    /// A bound listener (bind port 0 to let the system choose).
+    pub listener: TcpListener,
+    /// HTTP or HTTPS.
+    pub tls: Tls,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub grace: Duration,
+}
+
+/// Serves `app` until SIGINT or SIGTERM, then finishes the requests in
+/// flight (up to `grace`). `announce` gets the URL and, for a self-signed
+/// certificate, its SHA-256 fingerprint, once the socket is ready.
+pub async fn serve(
+    app: Router,
+    listen: Listen,
+    announce: impl FnOnce(&str, Option<&str>),
+) -> Result<(), String> {
+    let addr = listen
+        .listener
+        .local_addr()
+        .map_err(|e| format!("listener: {e}"))?;
+    listen
+        .listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("listener: {e}"))?;
+    let handle = Handle::new();
+    let shutdown = handle.clone();
+    let grace = listen.grace;
+    tokio::spawn(async move {
+        signal().await;
+        tracing::info!(target: "kfql::server", "shutting down: finishing requests in flight");
+        shutdown.graceful_shutdown(Some(grace));
+    });
+    let service = app.into_make_service();
+    match rustls_config(&listen.tls)? {
+        None => {
+            announce(&format!("http://{addr}"), None);
+            let mut server = axum_server::from_tcp(listen.listener).handle(handle);
+            server
+                .http_builder()
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(listen.header_timeout);
+            server.serve(service).await
+        }
+        Some((config, fingerprint)) => {
+            announce(&format!("https://{addr}"), fingerprint.as_deref());
+            let mut server = axum_server::from_tcp_rustls(listen.listener, config).handle(handle);
+            server
+                .http_builder()
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(listen.header_timeout);
+            server.serve(service).await
+        }
+    }
+    .map_err(|e| format!("server: {e}"))
+}
+
+async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The rustls configuration for `tls`, and the certificate's fingerprint
+/// when it was made here.
+fn rustls_config(tls: &Tls) -> Result<Option<(RustlsConfig, Option<String>)>, String> {
+    let (certs, key, fingerprint) = match tls {
+        Tls::None => return Ok(None),
+        Tls::Files { cert, key } => {
+            let certs = CertificateDer::pem_file_iter(cert)
+                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| format!("--tls-cert {}: {e}", cert.display()))?;
+            if certs.is_empty() {
+                return Err(format!(
+                    "--tls-cert {}: no certificate in the file",
+                    cert.display()
+                ));
+            }
+            let key = PrivateKeyDer::from_pem_file(key)
+                .map_err(|e| format!("--tls-key {}: {e}", key.display()))?;
+            (certs, key, None)
+        }
+        Tls::SelfSigned => {
+            let made = rcgen::generate_simple_self_signed(vec![
+                "localhost".to_owned(),
+                "127.0.0.1".to_owned(),
+            ])
+            .map_err(|e| format!("--tls-self-signed: {e}"))?;
+            let der = made.cert.der().clone();
+            let fingerprint = Sha256::digest(der.as_ref())
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(":");
+            let key = PrivateKeyDer::try_from(made.key_pair.serialize_der())
+                .map_err(|e| format!("--tls-self-signed: {e}"))?;
+            (vec![der], key, Some(fingerprint))
+        }
+    };
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS: {e}"))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| format!("TLS certificate and key: {e}"))?;
+    Ok(Some((
+        RustlsConfig::from_config(Arc::new(config)),
+        fingerprint,
+    )))
+}
