@@ -7,6 +7,7 @@
 mod columnar;
 mod kinds;
 mod output;
+mod serve;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -47,6 +48,15 @@ enum Command {
     /// Write records from a JSON or JSON Lines file as a Parquet file
     /// (needs a kfql built with the `parquet` feature).
     Convert(columnar::ConvertArgs),
+    /// Serve Keyfactor's workflow-instance and Venafi's ticket endpoints
+    /// over SQLite or PostgreSQL (needs a kfql built with the `server`
+    /// feature).
+    Serve(serve::ServeArgs),
+    /// Load records into the service's database, all or none.
+    Import(serve::ImportArgs),
+    /// The service's users file.
+    #[command(subcommand)]
+    User(serve::UserCommand),
 }
 
 #[derive(Subcommand)]
@@ -209,6 +219,9 @@ fn main() -> ExitCode {
         Command::Fields(args) => run_fields(args),
         Command::Ticket(TicketCommand::Create(args)) => run_ticket_create(args),
         Command::Convert(args) => columnar::convert(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Import(args) => serve::import(args),
+        Command::User(command) => serve::user(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
