@@ -108,7 +108,7 @@ impl Db {
         } else if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path).to_owned();
             if path.is_empty() {
-                return Err(DbError::Url(url.to_owned()));
+                return Err(DbError::Url(redact_url(url)));
             }
             let p = path.clone();
             let pool = tokio::task::spawn_blocking(move || -> Result<SqlitePool, DbError> {
@@ -133,7 +133,7 @@ impl Db {
                 .map_err(|e| DbError::Pool(e.to_string()))?;
             Db::Postgres(pool)
         } else {
-            return Err(DbError::Url(url.to_owned()));
+            return Err(DbError::Url(redact_url(url)));
         };
         db.migrate().await?;
         Ok(db)
@@ -247,6 +247,29 @@ impl Db {
                 Ok(())
             }
         }
+    }
+}
+
+/// `url` with its password, if any, replaced by `***`: for messages and
+/// logs (`postgres://kfql:***@db/kfql`).
+///
+/// ```
+/// use kfql::server::redact_url;
+/// assert_eq!(redact_url("postgres://kfql:s3cret@db:5432/kfql"), "postgres://kfql:***@db:5432/kfql");
+/// assert_eq!(redact_url("postgres://kfql@db/kfql"), "postgres://kfql@db/kfql");
+/// assert_eq!(redact_url("sqlite:kfql.db"), "sqlite:kfql.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        _ => url.to_owned(),
     }
 }
 

@@ -33,7 +33,7 @@ mod serve;
 mod users;
 pub mod venafi;
 
-pub use db::{Db, DbError};
+pub use db::{Db, DbError, redact_url};
 pub use serve::{Listen, Tls, serve};
 pub use users::{User, Users, UsersError, add_user, hash_password, random_token};
 

@@ -158,26 +158,7 @@ mod with_server {
     fn database(url: &str, e: server::DbError) -> Failure {
         // The URL may hold a password (postgres://user:secret@host/db):
         // name the database without it.
-        Failure::Data(format!("database {}: {e}", redact(url)))
-    }
-
-    /// `url` with any password replaced by `***`.
-    pub(super) fn redact(url: &str) -> String {
-        let Some((scheme, rest)) = url.split_once("://") else {
-            return url.to_owned();
-        };
-        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        match authority.rsplit_once('@') {
-            Some((credentials, host)) => {
-                let user = credentials.split(':').next().unwrap_or("");
-                if credentials.contains(':') {
-                    format!("{scheme}://{user}:***@{host}{path}")
-                } else {
-                    url.to_owned()
-                }
-            }
-            None => url.to_owned(),
-        }
+        Failure::Data(format!("database {}: {e}", server::redact_url(url)))
     }
 
     pub fn serve(args: ServeArgs) -> Result<(), Failure> {
@@ -200,21 +181,6 @@ mod with_server {
             (_, _, true) => Tls::SelfSigned,
             _ => Tls::None,
         };
-        let users = match &args.users {
-            Some(path) => Users::load(path).map_err(|e| Failure::Data(e.to_string()))?,
-            None => {
-                let name = "LOCAL\\admin";
-                let (users, password) =
-                    Users::with_random_admin(name).map_err(|e| Failure::Data(e.to_string()))?;
-                // Once, on standard error, never in the log: there is no
-                // built-in password, and this one is not kept anywhere.
-                eprintln!(
-                    "kfql serve: no --users file; administrator {name} with password {password} \
-                     (every permission and scope; shown only now)"
-                );
-                users
-            }
-        };
         let config = Config {
             max_return_limit: args.max_return_limit,
             status_format: match args.status_format {
@@ -233,6 +199,21 @@ mod with_server {
             let db = Db::open(&args.database)
                 .await
                 .map_err(|e| database(&args.database, e))?;
+            let users = match &args.users {
+                Some(path) => Users::load(path).map_err(|e| Failure::Data(e.to_string()))?,
+                None => {
+                    let name = "LOCAL\\admin";
+                    let (users, password) =
+                        Users::with_random_admin(name).map_err(|e| Failure::Data(e.to_string()))?;
+                    // Once, on standard error, never in the log: there is no
+                    // built-in password, and this one is not kept anywhere.
+                    eprintln!(
+                        "kfql serve: no --users file; administrator {name} with password {password} \
+                         (every permission and scope; shown only now)"
+                    );
+                    users
+                }
+            };
             if let Some(n) = args.sample {
                 let stored = server::keyfactor::count(&db)
                     .await
@@ -295,7 +276,7 @@ mod with_server {
             .map_err(|e| database(&args.database, e))?;
             eprintln!(
                 "kfql import: {imported} records into {}",
-                redact(&args.database)
+                server::redact_url(&args.database)
             );
             Ok(())
         })
@@ -333,20 +314,5 @@ mod with_server {
         server::add_user(&args.users, user).map_err(|e| Failure::Data(e.to_string()))?;
         eprintln!("kfql user add: {} in {}", args.name, args.users.display());
         Ok(())
-    }
-}
-
-#[cfg(all(test, feature = "server"))]
-mod tests {
-    use super::with_server::redact;
-
-    #[test]
-    fn database_passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://kfql:s3cret@db.example:5432/kfql"),
-            "postgres://kfql:***@db.example:5432/kfql"
-        );
-        assert_eq!(redact("postgres://kfql@db/kfql"), "postgres://kfql@db/kfql");
-        assert_eq!(redact("sqlite:kfql.db"), "sqlite:kfql.db");
     }
 }
