@@ -1,6 +1,14 @@
-//! Running the router: plain HTTP or HTTPS (rustls), hyper's header-read
-//! timeout against clients that connect and say nothing, and a graceful
-//! shutdown on SIGINT or SIGTERM that lets requests in flight finish.
+//! Running the router: plain HTTP or HTTPS (rustls) over HTTP/1.1, hyper's
+//! header-read timeout against clients that connect and say nothing, and a
+//! graceful shutdown on SIGINT or SIGTERM that lets requests in flight
+//! finish.
+//!
+//! The accept loop is ours, on hyper's HTTP/1 connection, rather than
+//! `axum::serve` (no timeouts, no TLS) or a server crate: hyper-util's
+//! HTTP/1-or-2 detection reads the first bytes with no timer at all, so a
+//! client that connects and sends nothing would hold its connection
+//! forever (hyper's `header_read_timeout` starts only after it). The
+//! vendors' clients speak HTTP/1.1.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -8,12 +16,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum_server::Handle;
-use axum_server::tls_rustls::RustlsConfig;
-use hyper_util::rt::TokioTimer;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
+use tokio_rustls::TlsAcceptor;
 
 /// Whether and how to serve HTTPS.
 #[derive(Clone, Debug, Default)]
@@ -60,38 +70,72 @@ pub async fn serve(
         .listener
         .set_nonblocking(true)
         .map_err(|e| format!("listener: {e}"))?;
-    let handle = Handle::new();
-    let shutdown = handle.clone();
-    let grace = listen.grace;
-    tokio::spawn(async move {
-        signal().await;
-        tracing::info!(target: "kfql::server", "shutting down: finishing requests in flight");
-        shutdown.graceful_shutdown(Some(grace));
-    });
-    let service = app.into_make_service();
-    match rustls_config(&listen.tls)? {
-        None => {
-            announce(&format!("http://{addr}"), None);
-            let mut server = axum_server::from_tcp(listen.listener).handle(handle);
-            server
-                .http_builder()
-                .http1()
+    let listener =
+        tokio::net::TcpListener::from_std(listen.listener).map_err(|e| format!("listener: {e}"))?;
+    let tls = rustls_config(&listen.tls)?;
+    match &tls {
+        None => announce(&format!("http://{addr}"), None),
+        Some((_, fingerprint)) => announce(&format!("https://{addr}"), fingerprint.as_deref()),
+    }
+    let acceptor = tls.map(|(config, _)| TlsAcceptor::from(config));
+    let graceful = GracefulShutdown::new();
+    let timeout = listen.header_timeout;
+    let mut shutdown = std::pin::pin!(signal());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, or a connection reset before
+                    // accept: wait a moment rather than spin.
+                    tracing::warn!(target: "kfql::server", error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let watcher = graceful.watcher();
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let mut builder = http1::Builder::new();
+            builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(listen.header_timeout);
-            server.serve(service).await
-        }
-        Some((config, fingerprint)) => {
-            announce(&format!("https://{addr}"), fingerprint.as_deref());
-            let mut server = axum_server::from_tcp_rustls(listen.listener, config).handle(handle);
-            server
-                .http_builder()
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(listen.header_timeout);
-            server.serve(service).await
+                .header_read_timeout(timeout);
+            // Errors here are the client's (a reset, a timeout, bad TLS):
+            // nothing to answer, and not worth more than a debug line.
+            let done = match acceptor {
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn).await
+                }
+                Some(acceptor) => {
+                    // The handshake is bounded like the headers that follow it.
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(timeout, acceptor.accept(stream)).await
+                    else {
+                        return;
+                    };
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn).await
+                }
+            };
+            if let Err(e) = done {
+                tracing::debug!(target: "kfql::server", error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(target: "kfql::server", "shutting down: finishing requests in flight");
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(listen.grace) => {
+            tracing::warn!(target: "kfql::server", "requests still in flight after the grace period");
         }
     }
-    .map_err(|e| format!("server: {e}"))
+    Ok(())
 }
 
 async fn signal() {
@@ -114,7 +158,7 @@ async fn signal() {
 
 /// The rustls configuration for `tls`, and the certificate's fingerprint
 /// when it was made here.
-fn rustls_config(tls: &Tls) -> Result<Option<(RustlsConfig, Option<String>)>, String> {
+fn rustls_config(tls: &Tls) -> Result<Option<(Arc<rustls::ServerConfig>, Option<String>)>, String> {
     let (certs, key, fingerprint) = match tls {
         Tls::None => return Ok(None),
         Tls::Files { cert, key } => {
@@ -156,8 +200,5 @@ fn rustls_config(tls: &Tls) -> Result<Option<(RustlsConfig, Option<String>)>, St
     .with_no_client_auth()
     .with_single_cert(certs, key)
     .map_err(|e| format!("TLS certificate and key: {e}"))?;
-    Ok(Some((
-        RustlsConfig::from_config(Arc::new(config)),
-        fingerprint,
-    )))
+    Ok(Some((Arc::new(config), fingerprint)))
 }
