@@ -156,9 +156,12 @@ async fn signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// A rustls configuration and, for a certificate made here, its fingerprint.
+type Certified = (Arc<rustls::ServerConfig>, Option<String>);
+
 /// The rustls configuration for `tls`, and the certificate's fingerprint
 /// when it was made here.
-fn rustls_config(tls: &Tls) -> Result<Option<(Arc<rustls::ServerConfig>, Option<String>)>, String> {
+fn rustls_config(tls: &Tls) -> Result<Option<Certified>, String> {
     let (certs, key, fingerprint) = match tls {
         Tls::None => return Ok(None),
         Tls::Files { cert, key } => {
