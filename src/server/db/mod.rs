@@ -15,8 +15,11 @@
 use std::sync::{Arc, Mutex};
 
 use rusqlite::functions::FunctionFlags;
+use tokio::sync::Semaphore;
 
 use crate::sql;
+
+mod writer;
 
 /// A database error: what failed, for the log. Handlers answer 500 and
 /// never show it to the client.
@@ -60,18 +63,18 @@ pub enum DbError {
 const MIGRATIONS: &[(&str, &str, &str)] = &[
     (
         "0001_instances",
-        include_str!("../../migrations/sqlite/0001_instances.sql"),
-        include_str!("../../migrations/postgres/0001_instances.sql"),
+        include_str!("../../../migrations/sqlite/0001_instances.sql"),
+        include_str!("../../../migrations/postgres/0001_instances.sql"),
     ),
     (
         "0002_tickets",
-        include_str!("../../migrations/sqlite/0002_tickets.sql"),
-        include_str!("../../migrations/postgres/0002_tickets.sql"),
+        include_str!("../../../migrations/sqlite/0002_tickets.sql"),
+        include_str!("../../../migrations/postgres/0002_tickets.sql"),
     ),
     (
         "0003_tokens",
-        include_str!("../../migrations/sqlite/0003_tokens.sql"),
-        include_str!("../../migrations/postgres/0003_tokens.sql"),
+        include_str!("../../../migrations/sqlite/0003_tokens.sql"),
+        include_str!("../../../migrations/postgres/0003_tokens.sql"),
     ),
 ];
 
@@ -87,12 +90,16 @@ pub enum Db {
     Postgres(deadpool_postgres::Pool),
 }
 
-/// SQLite connections for the blocking threads.
+/// SQLite connections: the writer's thread, and readers lent to tokio's
+/// blocking threads.
 #[derive(Clone)]
 pub struct SqlitePool {
-    writer: Arc<Mutex<rusqlite::Connection>>,
-    /// Empty for `sqlite::memory:`: reads go to the writer.
-    readers: Arc<Vec<Mutex<rusqlite::Connection>>>,
+    writer: writer::Writer,
+    /// Idle readers; the semaphore counts them, so a read waits (without
+    /// blocking a thread) until one is free. None for `sqlite::memory:`:
+    /// each in-memory connection is a database of its own, so reads go to
+    /// the writer.
+    readers: Option<(Arc<Mutex<Vec<rusqlite::Connection>>>, Arc<Semaphore>)>,
 }
 
 impl Db {
@@ -100,25 +107,26 @@ impl Db {
     /// `postgres://…`, and runs the migrations it has not run yet.
     pub async fn open(url: &str) -> Result<Db, DbError> {
         let db = if url == "sqlite::memory:" {
-            let conn = sqlite_connection(None)?;
             Db::Sqlite(SqlitePool {
-                writer: Arc::new(Mutex::new(conn)),
-                readers: Arc::new(Vec::new()),
+                writer: writer::Writer::start(sqlite_connection(None)?)?,
+                readers: None,
             })
         } else if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path).to_owned();
             if path.is_empty() {
                 return Err(DbError::Url(redact_url(url)));
             }
-            let p = path.clone();
             let pool = tokio::task::spawn_blocking(move || -> Result<SqlitePool, DbError> {
-                let writer = sqlite_connection(Some(&p))?;
+                let writer = writer::Writer::start(sqlite_connection(Some(&path))?)?;
                 let readers = (0..SQLITE_READERS)
-                    .map(|_| sqlite_connection(Some(&p)).map(Mutex::new))
+                    .map(|_| sqlite_connection(Some(&path)))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(SqlitePool {
-                    writer: Arc::new(Mutex::new(writer)),
-                    readers: Arc::new(readers),
+                    writer,
+                    readers: Some((
+                        Arc::new(Mutex::new(readers)),
+                        Arc::new(Semaphore::new(SQLITE_READERS)),
+                    )),
                 })
             })
             .await
@@ -139,41 +147,54 @@ impl Db {
         Ok(db)
     }
 
-    /// Runs `f` on a SQLite connection that may write, on a blocking thread.
-    /// Writes are serialized: one writer at a time, as SQLite allows.
+    /// Runs `f` alone on the SQLite writer connection (between group
+    /// commits): for work that opens its own transaction, such as an
+    /// import.
     pub async fn sqlite_write<T, F>(pool: &SqlitePool, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&mut rusqlite::Connection) -> Result<T, DbError> + Send + 'static,
     {
-        let writer = pool.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+        pool.writer.exclusive(f).await
     }
 
-    /// Runs `f` on a SQLite connection for reading, on a blocking thread:
-    /// the first free reader, else the next one in turn.
+    /// Runs `f` in the SQLite writer's next group commit (see
+    /// `db/writer.rs`): for small writes, such as one ticket or one token.
+    /// Resolves once the write is on disk; `f` runs inside a savepoint, so
+    /// an error undoes only its own changes. `f` must not open a
+    /// transaction.
+    pub async fn sqlite_write_batched<T, F>(pool: &SqlitePool, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        pool.writer.batched(f).await
+    }
+
+    /// Runs `f` on an idle SQLite reader on a blocking thread, waiting for
+    /// one to be free.
     pub async fn sqlite_read<T, F>(pool: &SqlitePool, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<T, DbError> + Send + 'static,
     {
-        if pool.readers.is_empty() {
-            return Db::sqlite_write(pool, |c| f(c)).await;
-        }
-        let readers = pool.readers.clone();
+        let Some((idle, permits)) = &pool.readers else {
+            return pool.writer.exclusive(|c| f(c)).await;
+        };
+        let _permit = permits
+            .acquire()
+            .await
+            .map_err(|e| DbError::Task(e.to_string()))?;
+        let idle = idle.clone();
         tokio::task::spawn_blocking(move || {
-            for r in readers.iter() {
-                if let Ok(conn) = r.try_lock() {
-                    return f(&conn);
-                }
-            }
-            let conn = readers[0].lock().unwrap_or_else(|p| p.into_inner());
-            f(&conn)
+            let conn = idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop()
+                .ok_or_else(|| DbError::Task("no idle SQLite reader".into()))?;
+            // Back to the idle list even if `f` panics.
+            let lent = Lent(Some(conn), &idle);
+            f(lent.0.as_ref().expect("lent until dropped"))
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -273,6 +294,20 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A reader lent out, returned to the idle list when dropped.
+struct Lent<'a>(
+    Option<rusqlite::Connection>,
+    &'a Mutex<Vec<rusqlite::Connection>>,
+);
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            self.1.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+        }
+    }
+}
+
 /// A SQLite connection (a file, or memory for `None`) with kfql_fold,
 /// WAL and a busy timeout.
 fn sqlite_connection(path: Option<&str>) -> Result<rusqlite::Connection, DbError> {
@@ -296,4 +331,65 @@ fn sqlite_connection(path: Option<&str>) -> Result<rusqlite::Connection, DbError
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Concurrent small writes share commits, a failing one undoes only
+    /// itself, and an exclusive job can open its own transaction between
+    /// batches.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_keeps_each_write_its_own() {
+        let dir = std::env::temp_dir().join(format!("kfql-writer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite:{}", dir.join("w.db").display());
+        let Db::Sqlite(pool) = Db::open(&url).await.unwrap() else {
+            unreachable!("a sqlite: URL")
+        };
+        Db::sqlite_write(&pool, |c| {
+            c.execute_batch("CREATE TABLE w (n INTEGER PRIMARY KEY)")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let writes = (0..200i64).map(|i| {
+            let pool = pool.clone();
+            // 150 is written twice: the second must fail alone.
+            let n = if i == 199 { 150 } else { i };
+            tokio::spawn(async move {
+                Db::sqlite_write_batched(&pool, move |c| {
+                    c.execute("INSERT INTO w (n) VALUES (?1)", [n])?;
+                    Ok(n)
+                })
+                .await
+            })
+        });
+        let mut failed = 0;
+        for w in writes.collect::<Vec<_>>() {
+            if w.await.unwrap().is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 1);
+        let count = Db::sqlite_write(&pool, |c| {
+            let tx = c.transaction()?;
+            let n: i64 = tx.query_row("SELECT count(*) FROM w", [], |r| r.get(0))?;
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+        .unwrap();
+        assert_eq!(count, 199);
+        // A reader sees what was committed.
+        let read = Db::sqlite_read(&pool, |c| {
+            Ok(c.query_row("SELECT count(*) FROM w", [], |r| r.get::<_, i64>(0))?)
+        })
+        .await
+        .unwrap();
+        assert_eq!(read, 199);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
