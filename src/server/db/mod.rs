@@ -99,8 +99,11 @@ pub struct SqlitePool {
     /// blocking a thread) until one is free. None for `sqlite::memory:`:
     /// each in-memory connection is a database of its own, so reads go to
     /// the writer.
-    readers: Option<(Arc<Mutex<Vec<rusqlite::Connection>>>, Arc<Semaphore>)>,
+    readers: Option<Readers>,
 }
+
+/// The idle readers and a permit for each.
+type Readers = (Arc<Mutex<Vec<rusqlite::Connection>>>, Arc<Semaphore>);
 
 impl Db {
     /// Opens `sqlite:PATH` (created when missing), `sqlite::memory:` or

@@ -29,11 +29,14 @@ const MAX_BATCH: usize = 512;
 /// answer its caller.
 type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
 
+/// A batched job: given the connection inside the batch's transaction, or
+/// why there is none, it runs (or only reports that) and returns what is
+/// left to do once the commit's outcome is known.
+type BatchedJob = Box<dyn FnOnce(Result<&Connection, &str>) -> Deliver + Send>;
+
 enum Job {
     Exclusive(Box<dyn FnOnce(&mut Connection) + Send>),
-    /// Given the connection inside the batch's transaction, or why there
-    /// is none (the job then only reports that).
-    Batched(Box<dyn FnOnce(Result<&Connection, &str>) -> Deliver + Send>),
+    Batched(BatchedJob),
 }
 
 /// The handle to the writer thread. The thread ends when every handle is
