@@ -95,6 +95,23 @@ impl Filter {
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
+
+    /// Records that both filters match: how a service narrows a user's
+    /// query (`/Workflow/Instances/My`) without splicing text into it, so
+    /// the user's errors still point at the user's text. `None` when the
+    /// two were compiled against different schemas.
+    #[cfg(feature = "server")]
+    pub(crate) fn and(self, other: Filter) -> Option<Filter> {
+        if self.schema != other.schema {
+            return None;
+        }
+        // `All` is only ever a root: drop it rather than nest it.
+        let root = match (self.root, other.root) {
+            (Node::All, r) | (r, Node::All) => r,
+            (a, b) => Node::And(Box::new([a, b])),
+        };
+        Some(Filter::new(self.schema, root))
+    }
 }
 
 /// The depth of a tree: a leaf is 1. (Recursive: compile bounds the depth,

@@ -1,31 +1,51 @@
-//! Keyfactor Command's workflow instances under `/KeyfactorAPI`
-//! (SERVICE.md §2): `GET /Workflow/Instances`, `/My` and `/{id}`.
+//! Keyfactor Command's workflow instances under `/KeyfactorAPI`:
+//! `GET /Workflow/Instances`, `/Workflow/Instances/My` and
+//! `/Workflow/Instances/{id}`, over the `workflow_instances` table.
+//!
+//! - Parameters: [`crate::keyfactor::Request`]'s rules (any case, the
+//!   `pq.` prefix, and on `/My` also `instanceQuery.`, which the vendor's
+//!   client sends there; duplicates refused; the `max_return_limit` cap).
+//! - Headers: `X-Keyfactor-Requested-With` required, any value;
+//!   `x-keyfactor-api-version` absent or `1`.
+//! - HTTP Basic as `DOMAIN\user:password`; the permission
+//!   `/workflows/instances/read/`; the caller is `%ME%`. `/My` adds
+//!   `InitiatingUserName -eq <caller>` to the query as a compiled filter.
+//! - 200: a JSON array of instances (null members left out; Status a name,
+//!   or an integer under [`StatusFormat::Integer`](super::StatusFormat),
+//!   see [`status`]) and `x-total-count`, the matches before paging.
+//! - Errors: `{"ErrorCode", "Message"}` with the codes of [`errors`].
 
 use axum::Router;
+use axum::routing::get;
 
 use super::AppState;
+
+mod access;
+pub mod errors;
+mod routes;
+pub mod status;
+mod store;
 
 /// The Keyfactor routes, relative to `/KeyfactorAPI`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/Workflow/Instances", get(routes::instances))
+        .route("/Workflow/Instances/My", get(routes::my_instances))
+        .route("/Workflow/Instances/{id}", get(routes::instance))
 }
 
 /// Stores `records` in one transaction: all of them, or none and the error.
-/// `kfql import` and `kfql serve --sample` call it.
+/// `kfql import` and `kfql serve --sample` call it. Records keep their
+/// order (the sort's last tie-break); an instance id that is already
+/// stored, or twice in `records`, fails the whole import.
 pub async fn import(
     db: &super::Db,
     records: Vec<crate::keyfactor::WorkflowInstance>,
 ) -> Result<usize, super::DbError> {
-    let _ = (db, records);
-    Err(super::DbError::Task(
-        "instance import is not written yet".into(),
-    ))
+    store::insert(db, records).await
 }
 
 /// How many instances are stored.
 pub async fn count(db: &super::Db) -> Result<u64, super::DbError> {
-    let _ = db;
-    Err(super::DbError::Task(
-        "instance count is not written yet".into(),
-    ))
+    store::count(db).await
 }

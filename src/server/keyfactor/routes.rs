@@ -1,0 +1,211 @@
+//! The three handlers: check the caller and the headers, turn the
+//! parameters into a filter, a sort and a page, run them as one SQL
+//! statement for the page and one for the count, and answer in
+//! Keyfactor's shape.
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::Value as JsonValue;
+
+use super::access::{self, query_pairs};
+use super::errors::{self, Refusal};
+use super::{status, store};
+use crate::keyfactor::{Request, WorkflowInstance};
+use crate::server::{AppState, Db, StatusFormat};
+use crate::sql::{self, Dialect};
+use crate::{Context, Error, ErrorKind, Filter, Guid, Parser};
+
+/// Which instances a list route covers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    All,
+    /// Those the caller started: `/My`.
+    Mine,
+}
+
+pub(crate) async fn instances(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    RawQuery(query): RawQuery,
+) -> Response {
+    list(&state, &headers, &extensions, query.as_deref(), Scope::All)
+        .await
+        .unwrap_or_else(|r| *r.0)
+}
+
+pub(crate) async fn my_instances(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    RawQuery(query): RawQuery,
+) -> Response {
+    list(&state, &headers, &extensions, query.as_deref(), Scope::Mine)
+        .await
+        .unwrap_or_else(|r| *r.0)
+}
+
+pub(crate) async fn instance(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    // A path segment that is not UTF-8 is as malformed as any other.
+    let id = id.map(|Path(id)| id).unwrap_or_default();
+    one(&state, &headers, &extensions, &id)
+        .await
+        .unwrap_or_else(|r| *r.0)
+}
+
+async fn list(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    query: Option<&str>,
+    scope: Scope,
+) -> Result<Response, Refusal> {
+    let user = access::caller(state, headers, extensions).await?;
+    access::keyfactor_headers(headers)?;
+    let config = state.config();
+    let mut request = Request::new().max_return_limit(config.max_return_limit);
+    for (name, value) in query_pairs(query.unwrap_or("")) {
+        // The vendor's client sends /My's parameters as
+        // `instanceQuery.queryString`, after the action's argument, as
+        // ASP.NET binds them.
+        let name = match name.get(..14) {
+            Some(p) if scope == Scope::Mine && p.eq_ignore_ascii_case("instanceQuery.") => {
+                &name[14..]
+            }
+            _ => name.as_str(),
+        };
+        let value = match value {
+            Ok(v) => v,
+            Err(()) if crate::keyfactor::Parameter::from_name(name).is_some() => {
+                return Err(Error::new(
+                    ErrorKind::InvalidUtf8,
+                    format!("{name} is not UTF-8 text once percent-decoded"),
+                )
+                .into());
+            }
+            Err(()) => continue,
+        };
+        request.add(name, &value)?;
+    }
+    let schema = crate::keyfactor::schema();
+    let now: DateTime<Utc> = std::time::SystemTime::now().into();
+    let ctx = Context::new(now).with_user(user.name.clone());
+    // The order of Request::compile: the query, the sort, the page.
+    let mut filter = compile_query(request.query_string(), state, &ctx)?;
+    let sort = request.sort(&schema)?;
+    let page = request.page()?;
+    if scope == Scope::Mine {
+        filter = filter
+            .and(mine(&user.name, &ctx)?)
+            .ok_or_else(|| Refusal::new(errors::internal()))?;
+    }
+    let db = state.db();
+    let stmt = sql::Statement::new(&filter, &sort, page, store::mapping(), dialect(db))?;
+    let (records, total) = store::page(db, &stmt).await?;
+    let body: Vec<JsonValue> = records
+        .iter()
+        .map(|r| wire(r, config.status_format))
+        .collect();
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
+    Ok(response)
+}
+
+async fn one(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    id: &str,
+) -> Result<Response, Refusal> {
+    access::caller(state, headers, extensions).await?;
+    access::keyfactor_headers(headers)?;
+    let Ok(guid) = id.parse::<Guid>() else {
+        return Err(Refusal::new(errors::bad_request(
+            errors::MALFORMED_ID,
+            format!("`{}` is not a GUID.", shorten(id)),
+        )));
+    };
+    match store::get(state.db(), guid).await? {
+        Some(r) => {
+            Ok((StatusCode::OK, Json(wire(&r, state.config().status_format))).into_response())
+        }
+        None => Err(Refusal::new(super::super::http::keyfactor_error(
+            StatusCode::NOT_FOUND,
+            errors::NOT_FOUND,
+            format!("No workflow instance has the id {guid}."),
+        ))),
+    }
+}
+
+/// `QueryString` parsed with the service's limits and compiled; in
+/// integer mode, Status integers become names first. Errors carry the
+/// text, so they point into what the caller wrote.
+fn compile_query(text: &str, state: &AppState, ctx: &Context) -> Result<Filter, Error> {
+    let config = state.config();
+    let schema = crate::keyfactor::schema();
+    Parser::new()
+        .limits(config.limits)
+        .parse(text)
+        .and_then(|mut q| {
+            if config.status_format == StatusFormat::Integer {
+                status::names_for_integers(&mut q)?;
+            }
+            q.compile(&schema, ctx)
+        })
+        .map_err(|e| e.with_input(text))
+}
+
+/// `InitiatingUserName -eq <the caller>`, compiled on its own: the
+/// caller's name is quoted, never spliced into the user's text.
+fn mine(name: &str, ctx: &Context) -> Result<Filter, Refusal> {
+    let text = format!("InitiatingUserName -eq {}", crate::quote(name));
+    crate::compile(&text, &crate::keyfactor::schema(), ctx).map_err(|e| {
+        tracing::error!(target: "kfql::server", error = %e, "the /My filter did not compile");
+        Refusal::new(errors::internal())
+    })
+}
+
+fn dialect(db: &Db) -> &'static dyn Dialect {
+    match db {
+        Db::Sqlite(_) => &sql::Sqlite,
+        Db::Postgres(_) => &sql::Postgres,
+    }
+}
+
+/// An instance as the API returns it: the record's PascalCase JSON with
+/// null members left out (a missing member means null, and the vendor's
+/// generated client cannot decode a null datetime, Definition or Status),
+/// Status as a name or, in integer mode, as its integer.
+pub(crate) fn wire(r: &WorkflowInstance, format: StatusFormat) -> JsonValue {
+    let mut value = serde_json::to_value(r).unwrap_or(JsonValue::Null);
+    if let JsonValue::Object(o) = &mut value {
+        o.retain(|_, v| !v.is_null());
+        if let Some(JsonValue::Object(d)) = o.get_mut("Definition") {
+            d.retain(|_, v| !v.is_null());
+        }
+        if format == StatusFormat::Integer {
+            o.insert("Status".into(), JsonValue::from(status::integer(r.status)));
+        }
+    }
+    value
+}
+
+/// At most 60 characters of `text`, for a message.
+fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(60).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}

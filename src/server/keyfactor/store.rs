@@ -1,0 +1,417 @@
+//! The `workflow_instances` table on both engines: writing records as
+//! [`sql::stored`] converts them, reading them back, and running the page
+//! and count statements that [`sql::Statement`] writes.
+//!
+//! The table (migrations `0001_instances`) holds the columns of
+//! [`mapping`] plus three that only responses read: whether the record had
+//! a `Definition`, and that object's `DisplayName` and `Version`.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+
+use super::super::{Db, DbError};
+use crate::keyfactor::{self, Definition, STATUS_NAMES, Status, WorkflowInstance};
+use crate::sql::{self, Mapping, Param};
+use crate::{FieldValue, Guid, Record};
+
+/// Where each field lives: snake-case columns, the two fallback paths in
+/// `def_id` and `def_workflow_type`, input order in `seq`.
+pub(crate) fn mapping() -> &'static Mapping {
+    static MAPPING: OnceLock<Mapping> = OnceLock::new();
+    MAPPING.get_or_init(|| {
+        Mapping::new(&keyfactor::schema(), "workflow_instances")
+            .column("Definition.Id", "def_id")
+            .and_then(|m| m.column("Definition.WorkflowType", "def_workflow_type"))
+            .expect("both fallback paths are in the schema")
+            .input_order("seq")
+    })
+}
+
+/// The columns a response needs, in the order [`read`] takes them.
+const COLUMNS: &str = "id, status, current_step_id, status_message, current_step_display_name, \
+     current_step_unique_name, title, last_modified, start_date, reference_id, definition_id, \
+     initiating_user_name, workflow_type, has_definition, def_id, def_display_name, def_version, \
+     def_workflow_type";
+
+/// One row as read, before its values are checked.
+#[derive(Default)]
+pub(crate) struct Row {
+    pub(crate) text: [Option<String>; 15],
+    pub(crate) reference_id: i64,
+    pub(crate) has_definition: bool,
+    pub(crate) def_version: Option<i64>,
+}
+
+// Positions in COLUMNS of the text columns, in `Row::text`.
+const TEXT_AT: [usize; 15] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 14, 15, 17];
+
+impl Row {
+    fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+        let mut row = Row::default();
+        for (slot, &at) in row.text.iter_mut().zip(&TEXT_AT) {
+            *slot = r.get(at)?;
+        }
+        row.reference_id = r.get(9)?;
+        row.has_definition = r.get(13)?;
+        row.def_version = r.get(16)?;
+        Ok(row)
+    }
+
+    fn from_postgres(r: &tokio_postgres::Row) -> Result<Row, tokio_postgres::Error> {
+        let mut row = Row::default();
+        for (slot, &at) in row.text.iter_mut().zip(&TEXT_AT) {
+            *slot = r.try_get(at)?;
+        }
+        row.reference_id = r.try_get(9)?;
+        row.has_definition = r.try_get(13)?;
+        row.def_version = r.try_get(16)?;
+        Ok(row)
+    }
+
+    /// The record, or an error naming a column kfql did not write.
+    fn record(self) -> Result<WorkflowInstance, DbError> {
+        let [
+            id,
+            status,
+            current_step_id,
+            status_message,
+            current_step_display_name,
+            current_step_unique_name,
+            title,
+            last_modified,
+            start_date,
+            definition_id,
+            initiating_user_name,
+            workflow_type,
+            def_id,
+            def_display_name,
+            def_workflow_type,
+        ] = self.text;
+        let bad = |column: &str, message: String| DbError::Stored {
+            column: column.to_owned(),
+            message,
+        };
+        let guid = |column: &str, v: Option<String>| -> Result<Option<Guid>, DbError> {
+            v.map(|s| Guid::from_str(&s).map_err(|e| bad(column, e.to_string())))
+                .transpose()
+        };
+        let time = |column: &str, v: Option<String>| -> Result<Option<DateTime<Utc>>, DbError> {
+            v.map(|s| {
+                DateTime::parse_from_rfc3339(&s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| bad(column, format!("`{s}`: {e}")))
+            })
+            .transpose()
+        };
+        let status = status.unwrap_or_default();
+        let status = STATUS_NAMES
+            .iter()
+            .position(|n| *n == status)
+            .map(|i| Status::ALL[i])
+            .ok_or_else(|| bad("status", format!("`{status}` is not a status name")))?;
+        let def_id = guid("def_id", def_id)?;
+        Ok(WorkflowInstance {
+            id: guid("id", id)?.ok_or_else(|| bad("id", "null".into()))?,
+            status,
+            current_step_id: guid("current_step_id", current_step_id)?,
+            status_message,
+            definition: self.has_definition.then_some(Definition {
+                id: def_id,
+                display_name: def_display_name,
+                version: self.def_version,
+                workflow_type: def_workflow_type,
+            }),
+            current_step_display_name,
+            current_step_unique_name,
+            title,
+            last_modified: time("last_modified", last_modified)?,
+            start_date: time("start_date", start_date)?,
+            reference_id: self.reference_id,
+            definition_id: guid("definition_id", definition_id)?,
+            initiating_user_name,
+            workflow_type,
+        })
+    }
+}
+
+/// The INSERT for one record, its columns in [`Mapping::columns`] order
+/// (without `seq`, which the database assigns) and then the three extra
+/// ones.
+fn insert_sql(dialect: &dyn sql::Dialect) -> String {
+    let m = mapping();
+    let mut names: Vec<String> = m
+        .columns()
+        .into_iter()
+        .filter(|(_, f)| f.is_some())
+        .map(|(c, _)| c.to_owned())
+        .collect();
+    names.extend(["has_definition", "def_display_name", "def_version"].map(String::from));
+    let marks: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, _)| dialect.placeholder(i + 1, &Param::Text(String::new())))
+        .collect();
+    let marks = marks
+        .into_iter()
+        .zip(&names)
+        .map(|(mark, name)| match name.as_str() {
+            // Typed placeholders in PostgreSQL must say the column's type.
+            "reference_id" | "def_version" => mark.replace("::text", "::bigint"),
+            "has_definition" => mark.replace("::text", "::boolean"),
+            _ => mark,
+        })
+        .collect::<Vec<_>>();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        m.quoted_table(dialect),
+        names.join(", "),
+        marks.join(", ")
+    )
+}
+
+/// A value to bind: `None` is SQL null.
+#[derive(Debug)]
+enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+}
+
+/// The values of `r` for [`insert_sql`]. DefinitionId and WorkflowType
+/// hold the record's own values and the fallback columns those of
+/// `Definition`, so that the SQL's COALESCE decides as the record does
+/// and the record reads back as it came.
+fn values(r: &WorkflowInstance) -> Result<Vec<Value>, crate::Error> {
+    let m = mapping();
+    let def = r.definition.as_ref();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (_, field) in m.columns() {
+        let Some(field) = field else { continue };
+        let fallback = !seen.insert(field.index());
+        let value = match (field.name(), fallback) {
+            ("DefinitionId", fb) => {
+                let g = if fb {
+                    def.and_then(|d| d.id)
+                } else {
+                    r.definition_id
+                };
+                g.map_or(FieldValue::Null, |g| FieldValue::Guid(g.0))
+            }
+            ("WorkflowType", fb) => {
+                let t = if fb {
+                    def.and_then(|d| d.workflow_type.as_deref())
+                } else {
+                    r.workflow_type.as_deref()
+                };
+                t.map_or(FieldValue::Null, FieldValue::Str)
+            }
+            _ => r.value(field),
+        };
+        out.push(match sql::stored(field, value)? {
+            None if field.ty() == &crate::FieldType::Integer => Value::Int(None),
+            None => Value::Text(None),
+            Some(Param::Text(s)) => Value::Text(Some(s)),
+            Some(Param::Int(n)) => Value::Int(Some(n)),
+            Some(Param::Bool(b)) => Value::Bool(b),
+        });
+    }
+    let display = def.and_then(|d| d.display_name.clone());
+    if display.as_deref().is_some_and(|s| s.contains('\0')) {
+        return Err(crate::Error::new(
+            crate::ErrorKind::InvalidRecord,
+            "`Definition.DisplayName` holds U+0000, which SQL text cannot hold",
+        ));
+    }
+    out.push(Value::Bool(def.is_some()));
+    out.push(Value::Text(display));
+    out.push(Value::Int(def.and_then(|d| d.version)));
+    Ok(out)
+}
+
+fn sqlite_value(v: &Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match v {
+        Value::Text(Some(s)) => V::Text(s.clone()),
+        Value::Int(Some(n)) => V::Integer(*n),
+        Value::Bool(b) => V::Integer(i64::from(*b)),
+        Value::Text(None) | Value::Int(None) => V::Null,
+    }
+}
+
+fn sqlite_param(p: &Param) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match p {
+        Param::Text(s) => V::Text(s.clone()),
+        Param::Int(n) => V::Integer(*n),
+        Param::Bool(b) => V::Integer(i64::from(*b)),
+    }
+}
+
+type PgParam = Box<dyn tokio_postgres::types::ToSql + Sync + Send>;
+
+fn pg_value(v: &Value) -> PgParam {
+    match v {
+        Value::Text(s) => Box::new(s.clone()),
+        Value::Int(n) => Box::new(*n),
+        Value::Bool(b) => Box::new(*b),
+    }
+}
+
+fn pg_param(p: &Param) -> PgParam {
+    match p {
+        Param::Text(s) => Box::new(s.clone()),
+        Param::Int(n) => Box::new(*n),
+        Param::Bool(b) => Box::new(*b),
+    }
+}
+
+fn pg_refs(ps: &[PgParam]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    ps.iter()
+        .map(|p| p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect()
+}
+
+/// Stores `records` in one transaction, in order; a record SQL cannot
+/// hold is an error and stores nothing.
+pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<usize, DbError> {
+    let rows = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            values(r).map_err(|e| DbError::Stored {
+                column: format!("record {} (ReferenceId {})", i + 1, r.reference_id),
+                message: e.message().to_owned(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = rows.len();
+    match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_write(pool, move |conn| {
+                let tx = conn.transaction()?;
+                {
+                    let mut stmt = tx.prepare(&insert_sql(&sql::Sqlite))?;
+                    for row in &rows {
+                        stmt.execute(rusqlite::params_from_iter(row.iter().map(sqlite_value)))?;
+                    }
+                }
+                tx.commit()?;
+                Ok(n)
+            })
+            .await
+        }
+        Db::Postgres(pool) => {
+            let mut conn = Db::postgres(pool).await?;
+            let tx = conn.transaction().await?;
+            let stmt = tx.prepare(&insert_sql(&sql::Postgres)).await?;
+            for row in &rows {
+                let values: Vec<PgParam> = row.iter().map(pg_value).collect();
+                tx.execute(&stmt, &pg_refs(&values)).await?;
+            }
+            tx.commit().await?;
+            Ok(n)
+        }
+    }
+}
+
+/// How many instances are stored.
+pub(crate) async fn count(db: &Db) -> Result<u64, DbError> {
+    const COUNT: &str = "SELECT count(*) FROM workflow_instances";
+    let n: i64 = match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_read(pool, |conn| Ok(conn.query_row(COUNT, [], |r| r.get(0))?)).await?
+        }
+        Db::Postgres(pool) => Db::postgres(pool)
+            .await?
+            .query_one(COUNT, &[])
+            .await?
+            .get(0),
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// One page and the total of `stmt`, read in one transaction so that the
+/// two agree even while an import commits.
+pub(crate) async fn page(
+    db: &Db,
+    stmt: &sql::Statement,
+) -> Result<(Vec<WorkflowInstance>, u64), DbError> {
+    let select = stmt.select(COLUMNS);
+    let count = stmt.count();
+    let (rows, total) = match db {
+        Db::Sqlite(pool) => {
+            let params: Vec<_> = stmt.params().iter().map(sqlite_param).collect();
+            let cparams: Vec<_> = stmt.condition_params().iter().map(sqlite_param).collect();
+            Db::sqlite_read(pool, move |conn| {
+                let tx = conn.unchecked_transaction()?;
+                let rows = tx
+                    .prepare(&select)?
+                    .query_map(rusqlite::params_from_iter(params), Row::from_sqlite)?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let total: i64 =
+                    tx.query_row(&count, rusqlite::params_from_iter(cparams), |r| r.get(0))?;
+                tx.commit()?;
+                Ok((rows, total))
+            })
+            .await?
+        }
+        Db::Postgres(pool) => {
+            let mut conn = Db::postgres(pool).await?;
+            let tx = conn
+                .build_transaction()
+                .read_only(true)
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .start()
+                .await?;
+            let params: Vec<PgParam> = stmt.params().iter().map(pg_param).collect();
+            let rows = tx
+                .query(&select, &pg_refs(&params))
+                .await?
+                .iter()
+                .map(Row::from_postgres)
+                .collect::<Result<Vec<_>, _>>()?;
+            let cparams: Vec<PgParam> = stmt.condition_params().iter().map(pg_param).collect();
+            let total: i64 = tx.query_one(&count, &pg_refs(&cparams)).await?.get(0);
+            tx.commit().await?;
+            (rows, total)
+        }
+    };
+    let records = rows
+        .into_iter()
+        .map(Row::record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((records, u64::try_from(total).unwrap_or(0)))
+}
+
+/// The instance with this id, if stored.
+pub(crate) async fn get(db: &Db, id: Guid) -> Result<Option<WorkflowInstance>, DbError> {
+    let id = id.to_string();
+    let row = match db {
+        Db::Sqlite(pool) => {
+            let select = format!("SELECT {COLUMNS} FROM workflow_instances WHERE id = ?1");
+            Db::sqlite_read(pool, move |conn| {
+                let mut stmt = conn.prepare(&select)?;
+                let mut rows = stmt.query_map([id], Row::from_sqlite)?;
+                Ok(rows.next().transpose()?)
+            })
+            .await?
+        }
+        Db::Postgres(pool) => {
+            let select = format!("SELECT {COLUMNS} FROM workflow_instances WHERE id = $1::text");
+            Db::postgres(pool)
+                .await?
+                .query_opt(&select, &[&id])
+                .await?
+                .map(|r| Row::from_postgres(&r))
+                .transpose()?
+        }
+    };
+    row.map(Row::record).transpose()
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

@@ -1,0 +1,183 @@
+use chrono::TimeZone;
+
+use super::*;
+use crate::{Context, Direction, Page, Sort};
+
+async fn db_with(records: Vec<WorkflowInstance>) -> Db {
+    let db = Db::open("sqlite::memory:").await.expect("open");
+    insert(&db, records).await.expect("insert");
+    db
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap()
+}
+
+/// The migration's table has every column of the mapping's own
+/// `CREATE TABLE`, with the same declared type.
+#[tokio::test]
+async fn the_migration_matches_the_mapping() {
+    let db = db_with(Vec::new()).await;
+    let Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let ddl = mapping()
+        .create_table(&sql::Sqlite)
+        .replace("\"workflow_instances\"", "mapping_check");
+    let (want, got) = Db::sqlite_read(pool, move |conn| {
+        conn.execute_batch(&ddl)?;
+        let columns = |table: &str| -> rusqlite::Result<Vec<(String, String)>> {
+            conn.prepare(&format!(
+                "SELECT name, type FROM pragma_table_info('{table}')"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+        };
+        Ok((columns("mapping_check")?, columns("workflow_instances")?))
+    })
+    .await
+    .unwrap();
+    for (name, ty) in &want {
+        let found = got.iter().find(|(n, _)| n == name);
+        // seq is the rowid, INTEGER PRIMARY KEY, where the mapping says BIGINT.
+        let ty = if name == "seq" { "INTEGER" } else { ty };
+        assert_eq!(found.map(|(_, t)| t.as_str()), Some(ty), "{name}");
+    }
+}
+
+/// Every record reads back as it was written: nulls, a Definition with
+/// and without its members, fallback values, the sample's records.
+#[tokio::test]
+async fn records_read_back_unchanged() {
+    let mut records = keyfactor::sample(40, now(), 3);
+    records[0].definition = None;
+    records[1].definition = Some(Definition::default());
+    records[2].definition_id = None;
+    records[2].workflow_type = None;
+    records[3].title = None;
+    records[3].last_modified = None;
+    records[4].start_date = Some(Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap());
+    let db = db_with(records.clone()).await;
+    assert_eq!(count(&db).await.unwrap(), 40);
+    let schema = keyfactor::schema();
+    let filter = crate::compile("", &schema, &Context::new(now())).unwrap();
+    let sort = Sort::new(&schema, "ReferenceId", Direction::Ascending).unwrap();
+    let stmt = sql::Statement::new(
+        &filter,
+        &sort,
+        Page::new(1, 100).unwrap(),
+        mapping(),
+        &sql::Sqlite,
+    )
+    .unwrap();
+    let (mut got, total) = page(&db, &stmt).await.unwrap();
+    assert_eq!(total, 40);
+    let mut want = records.clone();
+    want.sort_by_key(|r| r.reference_id);
+    got.sort_by_key(|r| r.reference_id);
+    assert_eq!(got, want);
+    assert_eq!(
+        get(&db, records[5].id).await.unwrap().as_ref(),
+        Some(&records[5])
+    );
+    assert_eq!(get(&db, Guid(7)).await.unwrap(), None);
+}
+
+/// An import that fails stores nothing: a duplicate id, text SQL cannot
+/// hold.
+#[tokio::test]
+async fn a_failed_import_stores_nothing() {
+    let records = keyfactor::sample(5, now(), 4);
+    let db = db_with(records.clone()).await;
+    let mut again = keyfactor::sample(3, now(), 9);
+    again.push(records[0].clone());
+    assert!(insert(&db, again).await.is_err());
+    let mut bad = keyfactor::sample(3, now(), 10);
+    bad[2].title = Some("nul\0".into());
+    assert!(insert(&db, bad).await.is_err());
+    assert_eq!(count(&db).await.unwrap(), 5);
+}
+
+/// The generated SQL uses the migration's indexes: Status, the default
+/// sort and the date sorts, the id.
+#[tokio::test]
+async fn queries_use_the_indexes() {
+    let db = db_with(keyfactor::sample(200, now(), 5)).await;
+    let Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let schema = keyfactor::schema();
+    let ctx = Context::new(now()).with_user("CORP\\me");
+    let cases = [
+        ("Status -eq \"Failed\"", None, "workflow_instances_status"),
+        ("", None, "workflow_instances_step"),
+        (
+            "",
+            Some(("StartDate", Direction::Descending)),
+            "workflow_instances_start_desc",
+        ),
+        (
+            "",
+            Some(("CurrentStepDisplayName", Direction::Descending)),
+            "workflow_instances_step_desc",
+        ),
+        (
+            "",
+            Some(("LastModified", Direction::Ascending)),
+            "workflow_instances_modified",
+        ),
+        (
+            "",
+            Some(("ReferenceId", Direction::Ascending)),
+            "workflow_instances_reference",
+        ),
+        (
+            "",
+            Some(("ReferenceId", Direction::Descending)),
+            "workflow_instances_reference_desc",
+        ),
+        (
+            "InitiatingUserName -eq %ME%",
+            None,
+            "workflow_instances_user",
+        ),
+    ];
+    for (query, sort, index) in cases {
+        let filter = crate::compile(query, &schema, &ctx).unwrap();
+        let shown = format!("{query:?} {sort:?}");
+        let sort = match sort {
+            None => Sort::default_for(&schema),
+            Some((f, d)) => Sort::new(&schema, f, d).unwrap(),
+        };
+        let stmt = sql::Statement::new(
+            &filter,
+            &sort,
+            Page::new(1, 50).unwrap(),
+            mapping(),
+            &sql::Sqlite,
+        )
+        .unwrap();
+        let params: Vec<_> = stmt.params().iter().map(sqlite_param).collect();
+        let select = format!("EXPLAIN QUERY PLAN {}", stmt.select(COLUMNS));
+        let plan: Vec<String> = Db::sqlite_read(pool, move |conn| {
+            Ok(conn
+                .prepare(&select)?
+                .query_map(rusqlite::params_from_iter(params), |r| r.get(3))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+        .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains(index), "{shown}: {plan}");
+    }
+    let plan: String = Db::sqlite_read(pool, |conn| {
+        Ok(conn.query_row(
+            &format!("EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM workflow_instances WHERE id = ?1"),
+            ["x"],
+            |r| r.get(3),
+        )?)
+    })
+    .await
+    .unwrap();
+    assert!(plan.contains("workflow_instances_id"), "{plan}");
+}
