@@ -1078,14 +1078,12 @@ fn python_or_skip(test: &str) -> Option<std::path::PathBuf> {
     None
 }
 
-#[test]
-fn pytpp_client_over_https() {
-    let Some(python) = python_or_skip("pytpp_client_over_https") else {
-        return;
-    };
+/// A server over HTTPS with a self-signed certificate, as pytpp needs:
+/// its runtime, database and URL.
+fn https_service(config: Config) -> (Arc<tokio::runtime::Runtime>, Db, String) {
     let rt = runtime();
     let db = rt.block_on(Db::open("sqlite::memory:")).unwrap();
-    let app = server::router(AppState::new(db.clone(), users(), Config::default()));
+    let app = server::router(AppState::new(db.clone(), users(), config));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     rt.spawn(async move {
@@ -1103,11 +1101,17 @@ fn pytpp_client_over_https() {
         }
     });
     let url = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    (rt, db, url)
+}
+
+/// Runs tests/python/venafi_client.py against `url` in `mode`.
+fn run_pytpp(python: &std::path::Path, url: &str, mode: &str) {
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/venafi_client.py");
     let out = std::process::Command::new(python)
         .arg(script)
-        .arg(&url)
+        .arg(url)
+        .arg(mode)
         .env("KFQL_USER", "CORP\\alice")
         .env("KFQL_PASSWORD", PASSWORD)
         .output()
@@ -1116,12 +1120,36 @@ fn pytpp_client_over_https() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "pytpp script failed:\n{stdout}\n{stderr}"
+        "pytpp script ({mode}) failed:\n{stdout}\n{stderr}"
     );
     assert!(
         stdout.contains("pytpp: all checks passed"),
         "{stdout}\n{stderr}"
     );
+}
+
+#[test]
+fn pytpp_client_over_https() {
+    let Some(python) = python_or_skip("pytpp_client_over_https") else {
+        return;
+    };
+    let (rt, db, url) = https_service(Config::default());
+    run_pytpp(&python, &url, "tickets");
     // The script deletes one of its two tickets and leaves the other.
     assert_eq!(rt.block_on(server::venafi::count(&db)).unwrap(), 1);
+}
+
+/// pytpp answers a 401 by logging in again (with the password: its
+/// re-authentication never uses the refresh token it holds).
+#[test]
+fn pytpp_logs_in_again_when_its_token_expires() {
+    let Some(python) = python_or_skip("pytpp_logs_in_again_when_its_token_expires") else {
+        return;
+    };
+    let config = Config {
+        token_lifetime: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let (_rt, _db, url) = https_service(config);
+    run_pytpp(&python, &url, "expiry");
 }

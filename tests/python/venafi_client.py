@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Venafi's own Python client, pytpp 2.0.3, against `kfql serve` over HTTPS.
 
-Usage: venafi_client.py https://127.0.0.1:PORT, with KFQL_USER and
+Usage: venafi_client.py https://127.0.0.1:PORT [tickets|expiry], with KFQL_USER and
 KFQL_PASSWORD naming a user who may ask for
 configuration:manage,delete;certificate:approve and whose identity is
 local:<user>. tests/server_venafi.rs starts the server (self-signed
 certificate) and runs this with the venv of tests/python/setup.sh.
+
+`tickets` (the default) runs every ticket route; `expiry`, against a
+server whose tokens live one second, lets the token expire and checks that
+pytpp's automatic re-authentication gets a new one.
 
 Every call goes through pytpp's endpoint classes and is decoded by its own
 pydantic models; the script fails (non-zero exit) at the first check that
@@ -14,6 +18,7 @@ does not hold and prints "pytpp: all checks passed" at the end.
 
 import os
 import sys
+import time
 from datetime import datetime
 from urllib.parse import urlparse
 
@@ -39,6 +44,7 @@ def code(result):
 
 def main():
     url = sys.argv[1]
+    mode = sys.argv[2] if len(sys.argv) > 2 else "tickets"
     user = os.environ["KFQL_USER"]
     # pytpp takes a host (with the port) and always speaks https://{host};
     # verify_ssl=False (its default) accepts the self-signed certificate.
@@ -62,6 +68,16 @@ def main():
     check(sdk.tpp_version.major >= 20, f"version {sdk.tpp_version}")
 
     ticket = sdk.Workflow.Ticket
+    if mode == "expiry":
+        first = sdk._oauth.access_token
+        time.sleep(1.5)
+        # The 401 makes pytpp re-authenticate and retry the call.
+        missing = "{00000000-0000-4000-8000-000000000000}"
+        check(code(ticket.Exists.post(missing).result) == 3, "Exists after expiry")
+        check(sdk._oauth.access_token != first, "a new access token after expiry")
+        print("pytpp: all checks passed")
+        return
+
     # The identity shapes pytpp sends: its Identity model dumped by alias
     # without None values, from a bare PrefixedName, Prefix + Name, or a
     # whole identity as Identity.Browse would return it.
