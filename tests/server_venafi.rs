@@ -667,6 +667,58 @@ fn create_refuses_malformed_requests_with_invalid_request() {
     assert_eq!(s.count(), 0);
 }
 
+/// Bodies just under the 1 MiB limit that are costly to check (many keys,
+/// deep nesting) are answered, quickly, with the error they deserve.
+#[test]
+fn costly_bodies_within_the_limit() {
+    let s = Service::start(Config::default());
+    let a = s.login("CORP\\alice", ALL).access;
+    let many: String = (0..60_000).map(|i| format!("\"k{i}\":1,")).collect();
+    let many = format!("{{{many}\"GUID\":\"x\"}}");
+    assert!(many.len() < 1 << 20);
+    let deep = format!("{}{}", "[".repeat(500_000), "]".repeat(500_000));
+    let r = post_raw(
+        &format!("{}/vedsdk/Workflow/Ticket/Create", s.url),
+        Some(&a),
+        "application/json",
+        many.as_bytes(),
+    );
+    assert!(
+        r.body["error_description"]
+            .as_str()
+            .unwrap()
+            .ends_with("and 59954 more problems"),
+        "{}",
+        &r.text[r.text.len() - 200..]
+    );
+    for (route, body, status) in [
+        ("Details", &many, 200),
+        ("Create", &many, 400),
+        ("Details", &deep, 400),
+        ("Create", &deep, 400),
+    ] {
+        let url = format!("{}/vedsdk/Workflow/Ticket/{route}", s.url);
+        let started = std::time::Instant::now();
+        let r = post_raw(&url, Some(&a), "application/json", body.as_bytes());
+        assert_eq!(
+            r.status,
+            status,
+            "{route}: {}",
+            &r.text[..r.text.len().min(300)]
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{route}: {:?}",
+            started.elapsed()
+        );
+        assert!(
+            r.text.len() < 64 << 10,
+            "{route}: a {} byte answer",
+            r.text.len()
+        );
+    }
+}
+
 /// Raw HTTP/1.1 over TCP: the status code of the answer to `request`.
 fn raw_status(url: &str, request: &[u8]) -> u16 {
     let addr = url.trim_start_matches("http://");

@@ -155,8 +155,9 @@ impl Fields {
                 tree.found()
             )));
         };
-        for (i, (k, _)) in entries.iter().enumerate() {
-            if entries[..i].iter().any(|(j, _)| j.eq_ignore_ascii_case(k)) {
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        for (k, _) in &entries {
+            if !seen.insert(k.to_ascii_lowercase()) {
                 return Err(bad(format!("`{k}` is given twice.")));
             }
         }

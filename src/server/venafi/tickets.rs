@@ -21,7 +21,9 @@ use super::oauth::{Need, authenticate, route};
 use super::store::{self, StatusChange, Updated};
 use super::{Fields, Shape, internal, json_bytes, oauth_error};
 use crate::server::AppState;
-use crate::venafi::{CreateRequest, CreateResponse, ResultCode, TicketStatus, WorkflowTicket};
+use crate::venafi::{
+    CreateRequest, CreateResponse, InvalidRequest, ResultCode, TicketStatus, WorkflowTicket,
+};
 use crate::{Context, Guid};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -98,10 +100,8 @@ async fn create(
         )
         .await?;
         let bytes = json_bytes(&headers, body, Shape::OAuth)?;
-        let request = CreateRequest::parse(&bytes)
-            .map_err(|e| (StatusCode::BAD_REQUEST, Json(e.body())).into_response())?;
-        let ticket = WorkflowTicket::create(&request, &Context::new(now()))
-            .map_err(|e| (StatusCode::BAD_REQUEST, Json(e.body())).into_response())?;
+        let request = CreateRequest::parse(&bytes).map_err(invalid)?;
+        let ticket = WorkflowTicket::create(&request, &Context::new(now())).map_err(invalid)?;
         if let Some(field) = nul_field(&ticket) {
             let description = format!("{field}: the text contains U+0000, which cannot be stored");
             return Err(oauth_error(
@@ -116,6 +116,28 @@ async fn create(
         Ok::<_, Response>(Json(CreateResponse::success(&ticket)).into_response())
     };
     run.await.unwrap_or_else(|e| e)
+}
+
+/// The most problems a 400 lists: a 1 MiB body of unknown keys would
+/// otherwise be answered with several megabytes.
+const MAX_PROBLEMS: usize = 50;
+
+/// Create's 400: `invalid_request` with the problems, the first
+/// [`MAX_PROBLEMS`] of them and how many more there are.
+fn invalid(e: InvalidRequest) -> Response {
+    let problems = e.problems();
+    if problems.len() <= MAX_PROBLEMS {
+        return (StatusCode::BAD_REQUEST, Json(e.body())).into_response();
+    }
+    let mut texts: Vec<String> = problems[..MAX_PROBLEMS]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    texts.push(format!(
+        "and {} more problems",
+        problems.len() - MAX_PROBLEMS
+    ));
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_request", texts.join("; "))
 }
 
 /// The first field of a new ticket whose text holds U+0000.
