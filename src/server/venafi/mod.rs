@@ -10,20 +10,23 @@
 //! | `POST /vedsdk/Workflow/Ticket/UpdateStatus` | any area with `approve` |
 //! | `POST /vedsdk/Workflow/Ticket/Delete` | `configuration:delete` |
 //!
-//! Each path answers in its documented spelling (`/vedauth/Authorize/OAuth`,
-//! which Venafi's Python client sends) and in lower case. Tokens are random, stored only as SHA-256
-//! hashes in the database with their expiry, so that several servers can
-//! share one PostgreSQL database ([`oauth`]). Tickets are the records of
+//! Each path answers in its documented spelling
+//! (`/vedauth/Authorize/OAuth`, which Venafi's Python client sends) and in
+//! lower case. Tokens are random and stored only as SHA-256 hashes, with
+//! their expiry, in the database, so that several servers can share one
+//! PostgreSQL database ([`oauth`]). Tickets are the records of
 //! [`crate::venafi`], stored in `workflow_tickets`, whose columns are
 //! [`ticket_mapping`]'s, so the [`crate::sql`] module can query them.
 //!
-//! Error bodies: the OAuth routes answer as OAuth does,
+//! Error bodies: a 400 or 415 from the OAuth routes is OAuth's
 //! `{"error": "invalid_request" | "invalid_grant" | "invalid_scope",
-//! "error_description": "…"}`; Ticket/Create's malformed request is
-//! `{"error": "invalid_request", "error_description": "…"}` as in the
-//! Create documentation; everything else (401, 403, 413, 415, a body that
-//! is not a JSON object) is `{"Error": "…"}`, the field Venafi's clients
-//! read.
+//! "error_description": "…"}`, and from Ticket/Create
+//! `{"error": "invalid_request", "error_description": "…"}` as the Create
+//! documentation has it; from the other `/vedsdk` routes it is
+//! `{"Error": "…"}`, the field Venafi's clients read. 401 (with
+//! `WWW-Authenticate: Bearer`), 403, 413 and 500 are `{"Error": "…"}`
+//! everywhere. A ticket that does not exist is not an error: HTTP 200
+//! with `{"Result": 3}`.
 
 // Helpers return the response a handler answers with as their error, so
 // that handlers read as `?` chains; boxing each would only add noise.
