@@ -1025,6 +1025,31 @@ fn stored_tickets_are_records_the_sql_module_queries_and_import_is_one_transacti
             "{column} in {columns:?}"
         );
     }
+
+    // Tokens are stored only as their SHA-256.
+    let tokens = s.login("CORP\\bob", "configuration");
+    let stored: Vec<String> = conn
+        .prepare("SELECT access_hash || ' ' || refresh_hash || ' ' || client_id || ' ' || scope FROM venafi_tokens")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let hex = |t: &str| -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(t.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert_eq!(stored.len(), 2);
+    for row in &stored {
+        assert!(
+            !row.contains(&tokens.access) && !row.contains(&tokens.refresh) && !row.contains(&a)
+        );
+    }
+    let pair = format!("{} {} ", hex(&tokens.access), hex(&tokens.refresh));
+    assert!(stored.iter().any(|r| r.starts_with(&pair)), "{stored:?}");
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
