@@ -1026,6 +1026,20 @@ fn stored_tickets_are_records_the_sql_module_queries_and_import_is_one_transacti
         );
     }
 
+    // Enumerate's filter on ObjectDN can use the index on the folded DN.
+    let plan: Vec<String> = conn
+        .prepare("EXPLAIN QUERY PLAN SELECT guid FROM workflow_tickets WHERE kfql_fold(object_dn) = kfql_fold(?1) ORDER BY seq")
+        .unwrap()
+        .query_map(["x"], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("workflow_tickets_object_dn")),
+        "{plan:?}"
+    );
+
     // Tokens are stored only as their SHA-256.
     let tokens = s.login("CORP\\bob", "configuration");
     let stored: Vec<String> = conn

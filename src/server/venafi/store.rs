@@ -340,31 +340,48 @@ pub(crate) async fn enumerate(
     object_dn: Option<String>,
     user_data: Option<String>,
 ) -> Result<Vec<Guid>, DbError> {
+    // Only the filters given, so that the indexes on the folded columns
+    // can serve them (an `$1 IS NULL OR …` would not let them).
+    let (fold, cast) = match db {
+        Db::Sqlite(_) => (crate::sql::FOLD_FUNCTION, ""),
+        Db::Postgres(_) => ("lower", "::text"),
+    };
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    for (column, value) in [("object_dn", object_dn), ("user_data", user_data)] {
+        if let Some(v) = value {
+            values.push(v);
+            let n = values.len();
+            conditions.push(format!("{fold}({column}) = {fold}(${n}{cast})"));
+        }
+    }
+    let sql = format!(
+        "SELECT guid FROM workflow_tickets{}{} ORDER BY seq",
+        if conditions.is_empty() { "" } else { " WHERE " },
+        conditions.join(" AND ")
+    );
     let guids: Vec<String> = match db {
         Db::Sqlite(pool) => {
             Db::sqlite_read(pool, move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT guid FROM workflow_tickets \
-                     WHERE (?1 IS NULL OR kfql_fold(object_dn) = kfql_fold(?1)) \
-                     AND (?2 IS NULL OR kfql_fold(user_data) = kfql_fold(?2)) ORDER BY seq",
-                )?;
-                let rows = stmt.query_map(rusqlite::params![object_dn, user_data], |r| r.get(0))?;
+                let mut stmt = conn.prepare_cached(&lite(&sql))?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?;
                 Ok(rows.collect::<Result<Vec<String>, _>>()?)
             })
             .await?
         }
-        Db::Postgres(pool) => Db::postgres(pool)
-            .await?
-            .query(
-                "SELECT guid FROM workflow_tickets \
-                 WHERE ($1::text IS NULL OR lower(object_dn) = lower($1::text)) \
-                 AND ($2::text IS NULL OR lower(user_data) = lower($2::text)) ORDER BY seq",
-                &[&object_dn, &user_data],
-            )
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?,
+        Db::Postgres(pool) => {
+            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = values
+                .iter()
+                .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
+                .collect();
+            Db::postgres(pool)
+                .await?
+                .query(&sql, &params)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?
+        }
     };
     guids
         .iter()
