@@ -40,7 +40,7 @@
 //! ```
 
 mod identity;
-mod strict;
+pub(crate) mod strict;
 mod ticket;
 mod validate;
 

@@ -1,0 +1,728 @@
+//! The SQL behind the Venafi routes, for both engines: tickets
+//! (`workflow_tickets`, migration 0002) and OAuth grants (`venafi_tokens`,
+//! migration 0003). Statements are written once with `$N` placeholders;
+//! SQLite reads them as `?N`. Every value is a bound parameter.
+
+use chrono::{DateTime, Utc};
+
+use crate::Guid;
+use crate::server::{Db, DbError};
+use crate::sql;
+use crate::venafi::{TicketStatus, WorkflowTicket};
+
+/// A ticket as stored: the record, and what UpdateStatus was last given.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredTicket {
+    pub(crate) ticket: WorkflowTicket,
+    pub(crate) explanation: Option<String>,
+    pub(crate) scheduled_start: Option<DateTime<Utc>>,
+    pub(crate) scheduled_stop: Option<DateTime<Utc>>,
+}
+
+/// One OAuth grant: the hashes of an access token and of the refresh
+/// token issued with it, whose they are, and until when (Unix
+/// milliseconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Grant {
+    pub(crate) access_hash: String,
+    pub(crate) refresh_hash: String,
+    pub(crate) client_id: String,
+    pub(crate) username: String,
+    pub(crate) identity: String,
+    pub(crate) scope: String,
+    pub(crate) issued: i64,
+    pub(crate) expires: i64,
+    pub(crate) refresh_until: i64,
+}
+
+/// What UpdateStatus did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Updated {
+    Done,
+    NoTicket,
+    NotApprover,
+}
+
+fn lite(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+const TICKET_COLUMNS: &str = "guid, object_dn, workflow_dn, approvers, reason, user_data, status, \
+                              created, updated, explanation, scheduled_start, scheduled_stop";
+
+const INSERT_TICKET: &str = "INSERT INTO workflow_tickets (guid, object_dn, workflow_dn, approvers, \
+     reason, user_data, status, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// A ticket's columns as bound parameters, in INSERT_TICKET's order.
+struct TicketRow {
+    guid: String,
+    object_dn: Option<String>,
+    workflow_dn: Option<String>,
+    approvers: String,
+    reason: Option<i64>,
+    user_data: Option<String>,
+    status: String,
+    created: Option<String>,
+    updated: Option<String>,
+}
+
+fn stored_time(column: &str, t: Option<&DateTime<Utc>>) -> Result<Option<String>, DbError> {
+    t.map(|t| {
+        sql::datetime_text(t).ok_or_else(|| DbError::Stored {
+            column: column.to_owned(),
+            message: "a datetime outside years 0001–9999".into(),
+        })
+    })
+    .transpose()
+}
+
+fn no_nul(column: &str, s: &Option<String>) -> Result<(), DbError> {
+    if s.as_deref().is_some_and(|s| s.contains('\0')) {
+        return Err(DbError::Stored {
+            column: column.to_owned(),
+            message: "text holding U+0000".into(),
+        });
+    }
+    Ok(())
+}
+
+impl TicketRow {
+    fn of(t: &WorkflowTicket) -> Result<TicketRow, DbError> {
+        no_nul("object_dn", &t.object_dn)?;
+        no_nul("workflow_dn", &t.workflow_dn)?;
+        no_nul("user_data", &t.user_data)?;
+        if t.approvers.iter().any(|a| a.contains('\0')) {
+            return Err(DbError::Stored {
+                column: "approvers".into(),
+                message: "text holding U+0000".into(),
+            });
+        }
+        Ok(TicketRow {
+            guid: t.guid.to_string(),
+            object_dn: t.object_dn.clone(),
+            workflow_dn: t.workflow_dn.clone(),
+            approvers: serde_json::to_string(&t.approvers).unwrap_or_else(|_| "[]".into()),
+            reason: t.reason,
+            user_data: t.user_data.clone(),
+            status: t.status.name().to_owned(),
+            created: stored_time("created", t.created.as_ref())?,
+            updated: stored_time("updated", t.updated.as_ref())?,
+        })
+    }
+}
+
+/// The columns of TICKET_COLUMNS as read back.
+struct ReadRow {
+    guid: String,
+    object_dn: Option<String>,
+    workflow_dn: Option<String>,
+    approvers: String,
+    reason: Option<i64>,
+    user_data: Option<String>,
+    status: String,
+    created: Option<String>,
+    updated: Option<String>,
+    explanation: Option<String>,
+    scheduled_start: Option<String>,
+    scheduled_stop: Option<String>,
+}
+
+fn bad(column: &str, message: impl Into<String>) -> DbError {
+    DbError::Stored {
+        column: column.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn read_time(column: &str, text: Option<String>) -> Result<Option<DateTime<Utc>>, DbError> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(&t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| bad(column, format!("{t:?}: {e}")))
+    })
+    .transpose()
+}
+
+impl ReadRow {
+    fn into_stored(self) -> Result<StoredTicket, DbError> {
+        let guid: Guid = self
+            .guid
+            .parse()
+            .map_err(|_| bad("guid", format!("{:?} is not a GUID", self.guid)))?;
+        let approvers: Vec<String> = serde_json::from_str(&self.approvers)
+            .map_err(|e| bad("approvers", format!("not a JSON array of strings: {e}")))?;
+        let status: TicketStatus = self
+            .status
+            .parse()
+            .map_err(|_| bad("status", format!("{:?} is not a status", self.status)))?;
+        Ok(StoredTicket {
+            ticket: WorkflowTicket {
+                guid,
+                object_dn: self.object_dn,
+                workflow_dn: self.workflow_dn,
+                approvers,
+                reason: self.reason,
+                user_data: self.user_data,
+                status,
+                created: read_time("created", self.created)?,
+                updated: read_time("updated", self.updated)?,
+            },
+            explanation: self.explanation,
+            scheduled_start: read_time("scheduled_start", self.scheduled_start)?,
+            scheduled_stop: read_time("scheduled_stop", self.scheduled_stop)?,
+        })
+    }
+
+    fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReadRow> {
+        Ok(ReadRow {
+            guid: r.get(0)?,
+            object_dn: r.get(1)?,
+            workflow_dn: r.get(2)?,
+            approvers: r.get(3)?,
+            reason: r.get(4)?,
+            user_data: r.get(5)?,
+            status: r.get(6)?,
+            created: r.get(7)?,
+            updated: r.get(8)?,
+            explanation: r.get(9)?,
+            scheduled_start: r.get(10)?,
+            scheduled_stop: r.get(11)?,
+        })
+    }
+
+    fn postgres(r: &tokio_postgres::Row) -> Result<ReadRow, DbError> {
+        Ok(ReadRow {
+            guid: r.try_get(0)?,
+            object_dn: r.try_get(1)?,
+            workflow_dn: r.try_get(2)?,
+            approvers: r.try_get(3)?,
+            reason: r.try_get(4)?,
+            user_data: r.try_get(5)?,
+            status: r.try_get(6)?,
+            created: r.try_get(7)?,
+            updated: r.try_get(8)?,
+            explanation: r.try_get(9)?,
+            scheduled_start: r.try_get(10)?,
+            scheduled_stop: r.try_get(11)?,
+        })
+    }
+}
+
+fn sqlite_insert(conn: &rusqlite::Connection, row: &TicketRow) -> Result<(), DbError> {
+    conn.prepare_cached(&lite(INSERT_TICKET))?
+        .execute(rusqlite::params![
+            row.guid,
+            row.object_dn,
+            row.workflow_dn,
+            row.approvers,
+            row.reason,
+            row.user_data,
+            row.status,
+            row.created,
+            row.updated,
+        ])?;
+    Ok(())
+}
+
+async fn pg_insert(
+    client: &impl deadpool_postgres::GenericClient,
+    row: &TicketRow,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            INSERT_TICKET,
+            &[
+                &row.guid,
+                &row.object_dn,
+                &row.workflow_dn,
+                &row.approvers,
+                &row.reason,
+                &row.user_data,
+                &row.status,
+                &row.created,
+                &row.updated,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stores a new ticket; committed when this returns.
+pub(crate) async fn insert_ticket(db: &Db, ticket: &WorkflowTicket) -> Result<(), DbError> {
+    let row = TicketRow::of(ticket)?;
+    match db {
+        Db::Sqlite(pool) => Db::sqlite_write(pool, move |conn| sqlite_insert(conn, &row)).await,
+        Db::Postgres(pool) => pg_insert(&Db::postgres(pool).await?, &row).await,
+    }
+}
+
+/// Stores every ticket in one transaction, or none.
+pub(crate) async fn import(db: &Db, tickets: Vec<WorkflowTicket>) -> Result<usize, DbError> {
+    let rows = tickets
+        .iter()
+        .map(TicketRow::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = rows.len();
+    match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_write(pool, move |conn| {
+                let tx = conn.transaction()?;
+                for row in &rows {
+                    sqlite_insert(&tx, row)?;
+                }
+                tx.commit()?;
+                Ok(n)
+            })
+            .await
+        }
+        Db::Postgres(pool) => {
+            let mut conn = Db::postgres(pool).await?;
+            let tx = conn.transaction().await?;
+            for row in &rows {
+                pg_insert(&tx, row).await?;
+            }
+            tx.commit().await?;
+            Ok(n)
+        }
+    }
+}
+
+/// The ticket with this GUID.
+pub(crate) async fn find_ticket(db: &Db, guid: Guid) -> Result<Option<StoredTicket>, DbError> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM workflow_tickets WHERE guid = $1");
+    let key = guid.to_string();
+    let row = match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_read(pool, move |conn| {
+                let mut stmt = conn.prepare_cached(&lite(&sql))?;
+                let mut rows = stmt.query_map([key], ReadRow::sqlite)?;
+                Ok(rows.next().transpose()?)
+            })
+            .await?
+        }
+        Db::Postgres(pool) => {
+            let conn = Db::postgres(pool).await?;
+            match conn.query_opt(&sql, &[&key]).await? {
+                Some(r) => Some(ReadRow::postgres(&r)?),
+                None => None,
+            }
+        }
+    };
+    row.map(ReadRow::into_stored).transpose()
+}
+
+/// Whether a ticket with this GUID exists.
+pub(crate) async fn exists(db: &Db, guid: Guid) -> Result<bool, DbError> {
+    const SQL: &str = "SELECT EXISTS (SELECT 1 FROM workflow_tickets WHERE guid = $1)";
+    let key = guid.to_string();
+    match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_read(pool, move |conn| {
+                Ok(conn
+                    .prepare_cached(&lite(SQL))?
+                    .query_row([key], |r| r.get(0))?)
+            })
+            .await
+        }
+        Db::Postgres(pool) => Ok(Db::postgres(pool)
+            .await?
+            .query_one(SQL, &[&key])
+            .await?
+            .try_get(0)?),
+    }
+}
+
+/// The GUIDs of the tickets whose ObjectDN and UserData equal the given
+/// ones (ignoring case, as Venafi compares DNs), in creation order; a
+/// filter not given matches every ticket.
+pub(crate) async fn enumerate(
+    db: &Db,
+    object_dn: Option<String>,
+    user_data: Option<String>,
+) -> Result<Vec<Guid>, DbError> {
+    // Only the filters given, so that the indexes on the folded columns
+    // can serve them (an `$1 IS NULL OR …` would not let them).
+    let (fold, cast) = match db {
+        Db::Sqlite(_) => (crate::sql::FOLD_FUNCTION, ""),
+        Db::Postgres(_) => ("lower", "::text"),
+    };
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    for (column, value) in [("object_dn", object_dn), ("user_data", user_data)] {
+        if let Some(v) = value {
+            values.push(v);
+            let n = values.len();
+            conditions.push(format!("{fold}({column}) = {fold}(${n}{cast})"));
+        }
+    }
+    let sql = format!(
+        "SELECT guid FROM workflow_tickets{}{} ORDER BY seq",
+        if conditions.is_empty() { "" } else { " WHERE " },
+        conditions.join(" AND ")
+    );
+    let guids: Vec<String> = match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_read(pool, move |conn| {
+                let mut stmt = conn.prepare_cached(&lite(&sql))?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await?
+        }
+        Db::Postgres(pool) => {
+            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = values
+                .iter()
+                .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
+                .collect();
+            Db::postgres(pool)
+                .await?
+                .query(&sql, &params)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    guids
+        .iter()
+        .map(|g| {
+            g.parse()
+                .map_err(|_| bad("guid", format!("{g:?} is not a GUID")))
+        })
+        .collect()
+}
+
+/// A status change: the new status, what came with it, and the clock.
+pub(crate) struct StatusChange {
+    pub(crate) status: TicketStatus,
+    pub(crate) explanation: Option<String>,
+    pub(crate) scheduled_start: Option<DateTime<Utc>>,
+    pub(crate) scheduled_stop: Option<DateTime<Utc>>,
+    pub(crate) now: DateTime<Utc>,
+}
+
+/// The new Updated: now, or just after the old one when the clock has not
+/// moved past it, so that Updated changes on every status change.
+fn next_updated(old: Option<&str>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let old = old
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    match old {
+        Some(old) if old >= now => old + chrono::Duration::microseconds(1),
+        _ => now,
+    }
+}
+
+fn is_approver(approvers_json: &str, identity: &str) -> bool {
+    let approvers: Vec<String> = serde_json::from_str(approvers_json).unwrap_or_default();
+    let identity = identity.to_lowercase();
+    approvers.iter().any(|a| a.to_lowercase() == identity)
+}
+
+/// Sets the status of the ticket `guid` if `identity` is among its
+/// approvers (ignoring case), in one transaction.
+pub(crate) async fn update_status(
+    db: &Db,
+    guid: Guid,
+    identity: String,
+    change: StatusChange,
+) -> Result<Updated, DbError> {
+    const SELECT: &str = "SELECT approvers, updated FROM workflow_tickets WHERE guid = $1";
+    const UPDATE: &str = "UPDATE workflow_tickets SET status = $2, updated = $3, \
+         explanation = $4, scheduled_start = $5, scheduled_stop = $6 WHERE guid = $1";
+    let key = guid.to_string();
+    let status = change.status.name().to_owned();
+    let start = stored_time("scheduled_start", change.scheduled_start.as_ref())?;
+    let stop = stored_time("scheduled_stop", change.scheduled_stop.as_ref())?;
+    no_nul("explanation", &change.explanation)?;
+    let explanation = change.explanation;
+    let now = change.now;
+    let updated_text = move |old: Option<&str>| {
+        stored_time("updated", Some(&next_updated(old, now))).map(Option::unwrap_or_default)
+    };
+    match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_write(pool, move |conn| {
+                let tx = conn.transaction()?;
+                let found: Option<(String, Option<String>)> = {
+                    let mut stmt = tx.prepare_cached(&lite(SELECT))?;
+                    let mut rows = stmt.query_map([&key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    rows.next().transpose()?
+                };
+                let Some((approvers, old)) = found else {
+                    return Ok(Updated::NoTicket);
+                };
+                if !is_approver(&approvers, &identity) {
+                    return Ok(Updated::NotApprover);
+                }
+                let updated = updated_text(old.as_deref())?;
+                tx.prepare_cached(&lite(UPDATE))?
+                    .execute(rusqlite::params![
+                        key,
+                        status,
+                        updated,
+                        explanation,
+                        start,
+                        stop
+                    ])?;
+                tx.commit()?;
+                Ok(Updated::Done)
+            })
+            .await
+        }
+        Db::Postgres(pool) => {
+            let mut conn = Db::postgres(pool).await?;
+            let tx = conn.transaction().await?;
+            let select = format!("{SELECT} FOR UPDATE");
+            let Some(row) = tx.query_opt(&select, &[&key]).await? else {
+                return Ok(Updated::NoTicket);
+            };
+            let approvers: String = row.try_get(0)?;
+            let old: Option<String> = row.try_get(1)?;
+            if !is_approver(&approvers, &identity) {
+                return Ok(Updated::NotApprover);
+            }
+            let updated = updated_text(old.as_deref())?;
+            tx.execute(
+                UPDATE,
+                &[&key, &status, &updated, &explanation, &start, &stop],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Updated::Done)
+        }
+    }
+}
+
+/// Deletes the ticket; whether there was one.
+pub(crate) async fn delete_ticket(db: &Db, guid: Guid) -> Result<bool, DbError> {
+    const SQL: &str = "DELETE FROM workflow_tickets WHERE guid = $1";
+    let key = guid.to_string();
+    let n = match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_write(pool, move |conn| {
+                Ok(conn.prepare_cached(&lite(SQL))?.execute([key])? as u64)
+            })
+            .await?
+        }
+        Db::Postgres(pool) => Db::postgres(pool).await?.execute(SQL, &[&key]).await?,
+    };
+    Ok(n > 0)
+}
+
+// ---- OAuth grants ----
+
+const GRANT_COLUMNS: &str = "access_hash, refresh_hash, client_id, username, identity, scope, \
+                             issued_ms, expires_ms, refresh_until_ms";
+const INSERT_GRANT: &str = "INSERT INTO venafi_tokens (access_hash, refresh_hash, client_id, \
+     username, identity, scope, issued_ms, expires_ms, refresh_until_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+/// Grants whose refresh token has lapsed are of no use to anyone.
+const PURGE: &str = "DELETE FROM venafi_tokens WHERE refresh_until_ms <= $1 AND expires_ms <= $1";
+
+fn grant_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
+    Ok(Grant {
+        access_hash: r.get(0)?,
+        refresh_hash: r.get(1)?,
+        client_id: r.get(2)?,
+        username: r.get(3)?,
+        identity: r.get(4)?,
+        scope: r.get(5)?,
+        issued: r.get(6)?,
+        expires: r.get(7)?,
+        refresh_until: r.get(8)?,
+    })
+}
+
+fn grant_postgres(r: &tokio_postgres::Row) -> Result<Grant, DbError> {
+    Ok(Grant {
+        access_hash: r.try_get(0)?,
+        refresh_hash: r.try_get(1)?,
+        client_id: r.try_get(2)?,
+        username: r.try_get(3)?,
+        identity: r.try_get(4)?,
+        scope: r.try_get(5)?,
+        issued: r.try_get(6)?,
+        expires: r.try_get(7)?,
+        refresh_until: r.try_get(8)?,
+    })
+}
+
+fn sqlite_insert_grant(conn: &rusqlite::Connection, g: &Grant) -> Result<(), DbError> {
+    conn.prepare_cached(&lite(INSERT_GRANT))?
+        .execute(rusqlite::params![
+            g.access_hash,
+            g.refresh_hash,
+            g.client_id,
+            g.username,
+            g.identity,
+            g.scope,
+            g.issued,
+            g.expires,
+            g.refresh_until
+        ])?;
+    Ok(())
+}
+
+async fn pg_insert_grant(
+    client: &impl deadpool_postgres::GenericClient,
+    g: &Grant,
+) -> Result<(), DbError> {
+    client
+        .execute(
+            INSERT_GRANT,
+            &[
+                &g.access_hash,
+                &g.refresh_hash,
+                &g.client_id,
+                &g.username,
+                &g.identity,
+                &g.scope,
+                &g.issued,
+                &g.expires,
+                &g.refresh_until,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stores a new grant (and forgets lapsed ones).
+pub(crate) async fn insert_grant(db: &Db, grant: Grant) -> Result<(), DbError> {
+    let now = grant.issued;
+    match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_write(pool, move |conn| {
+                let tx = conn.transaction()?;
+                tx.prepare_cached(&lite(PURGE))?.execute([now])?;
+                sqlite_insert_grant(&tx, &grant)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+        }
+        Db::Postgres(pool) => {
+            let conn = Db::postgres(pool).await?;
+            conn.execute(PURGE, &[&now]).await?;
+            pg_insert_grant(&conn, &grant).await
+        }
+    }
+}
+
+/// The grant whose access token hashes to `access_hash`.
+pub(crate) async fn find_grant(db: &Db, access_hash: String) -> Result<Option<Grant>, DbError> {
+    let sql = format!("SELECT {GRANT_COLUMNS} FROM venafi_tokens WHERE access_hash = $1");
+    match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_read(pool, move |conn| {
+                let mut stmt = conn.prepare_cached(&lite(&sql))?;
+                let mut rows = stmt.query_map([access_hash], grant_sqlite)?;
+                Ok(rows.next().transpose()?)
+            })
+            .await
+        }
+        Db::Postgres(pool) => Db::postgres(pool)
+            .await?
+            .query_opt(&sql, &[&access_hash])
+            .await?
+            .map(|r| grant_postgres(&r))
+            .transpose(),
+    }
+}
+
+/// Trades a refresh token for `fresh`, in one transaction: the grant the
+/// refresh token belongs to is deleted (so it works once, also across
+/// servers: of two concurrent deletes of one row, PostgreSQL lets one
+/// see it) and `fresh` takes its identity and scope. None when no live
+/// grant of `client_id` has that refresh token.
+pub(crate) async fn refresh(
+    db: &Db,
+    refresh_hash: String,
+    client_id: String,
+    mut fresh: Grant,
+) -> Result<Option<Grant>, DbError> {
+    let sql = format!(
+        "DELETE FROM venafi_tokens WHERE refresh_hash = $1 AND client_id = $2 \
+         AND refresh_until_ms > $3 RETURNING {GRANT_COLUMNS}"
+    );
+    let now = fresh.issued;
+    let fill = |fresh: &mut Grant, old: Grant| {
+        fresh.client_id = old.client_id;
+        fresh.username = old.username;
+        fresh.identity = old.identity;
+        fresh.scope = old.scope;
+    };
+    match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_write(pool, move |conn| {
+                let tx = conn.transaction()?;
+                let old = {
+                    let mut stmt = tx.prepare_cached(&lite(&sql))?;
+                    let mut rows = stmt.query_map(
+                        rusqlite::params![refresh_hash, client_id, now],
+                        grant_sqlite,
+                    )?;
+                    rows.next().transpose()?
+                };
+                let Some(old) = old else {
+                    return Ok(None);
+                };
+                fill(&mut fresh, old);
+                sqlite_insert_grant(&tx, &fresh)?;
+                tx.commit()?;
+                Ok(Some(fresh))
+            })
+            .await
+        }
+        Db::Postgres(pool) => {
+            let mut conn = Db::postgres(pool).await?;
+            let tx = conn.transaction().await?;
+            let Some(row) = tx
+                .query_opt(&sql, &[&refresh_hash, &client_id, &now])
+                .await?
+            else {
+                return Ok(None);
+            };
+            fill(&mut fresh, grant_postgres(&row)?);
+            pg_insert_grant(&tx, &fresh).await?;
+            tx.commit().await?;
+            Ok(Some(fresh))
+        }
+    }
+}
+
+/// Deletes the grant of an access token; whether there was one.
+pub(crate) async fn revoke(db: &Db, access_hash: String) -> Result<bool, DbError> {
+    const SQL: &str = "DELETE FROM venafi_tokens WHERE access_hash = $1";
+    let n = match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_write(pool, move |conn| {
+                Ok(conn.prepare_cached(&lite(SQL))?.execute([access_hash])? as u64)
+            })
+            .await?
+        }
+        Db::Postgres(pool) => {
+            Db::postgres(pool)
+                .await?
+                .execute(SQL, &[&access_hash])
+                .await?
+        }
+    };
+    Ok(n > 0)
+}
+
+/// How many tickets are stored.
+pub(crate) async fn count(db: &Db) -> Result<u64, DbError> {
+    const SQL: &str = "SELECT count(*) FROM workflow_tickets";
+    let n: i64 = match db {
+        Db::Sqlite(pool) => {
+            Db::sqlite_read(pool, |conn| Ok(conn.query_row(SQL, [], |r| r.get(0))?)).await?
+        }
+        Db::Postgres(pool) => Db::postgres(pool)
+            .await?
+            .query_one(SQL, &[])
+            .await?
+            .try_get(0)?,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
