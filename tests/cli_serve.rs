@@ -440,7 +440,7 @@ fn the_log_has_one_line_per_request_and_no_secrets() {
     }
     let requests: Vec<&str> = after_start
         .lines()
-        .filter(|l| l.contains("request"))
+        .filter(|l| l.contains("request method="))
         .collect();
     assert_eq!(requests.len(), 3, "one line per request:\n{after_start}");
     assert!(
