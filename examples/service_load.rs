@@ -12,6 +12,11 @@
 //!     'http://127.0.0.1:8080/KeyfactorAPI/Workflow/Instances?QueryString=Status%20-eq%20Running'
 //! ```
 //!
+//! `direct --database URL --query Q [--sort F] [--descending] [--limit N]
+//! --connections C --seconds S` runs the page and count the service would
+//! run for that request straight on the database, from C tasks: the
+//! baseline the service is measured against.
+//!
 //! `data N FILE` writes the benchmarks' N workflow instances (Q1–Q4 of
 //! BENCHMARKS.md, reference ids spread over 1..=1,000,000) as JSON Lines
 //! for `kfql import`. `load` takes `--method`, `--body FILE` (sent with
@@ -53,6 +58,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("data") => data(&args[1..]),
+        Some("direct") => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(direct(&args[1..]))
+        }
         Some("load") => {
             let load = parse_load(&args[1..])?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -60,7 +71,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .build()?;
             runtime.block_on(run(load))
         }
-        _ => Err("usage: service_load data N FILE | service_load load [options] URL…".into()),
+        _ => Err("usage: service_load data N FILE | load [options] URL… | direct [options]".into()),
     }
 }
 
@@ -120,6 +131,102 @@ fn parse_load(args: &[String]) -> Result<Load, Box<dyn Error>> {
     Ok(load)
 }
 
+/// `direct --database URL --query Q [--sort FIELD] [--descending]
+/// [--limit N] --connections C --seconds S`: the page and count the
+/// service runs for that request, straight on the database (through
+/// `kfql::server::keyfactor::page`, the same statements and the same
+/// pool), from C tasks for S seconds.
+async fn direct(args: &[String]) -> Result<(), Box<dyn Error>> {
+    use kfql::{Context, Direction, Page, Sort, keyfactor, server};
+    let (mut database, mut query, mut sort) = (None, String::new(), None);
+    let (mut descending, mut limit, mut connections, mut seconds) = (false, 50u64, 1usize, 10.0);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--database" => database = Some(value()?.clone()),
+            "--query" => query = value()?.clone(),
+            "--sort" => sort = Some(value()?.clone()),
+            "--descending" => descending = true,
+            "--limit" => limit = value()?.parse()?,
+            "--connections" => connections = value()?.parse()?,
+            "--seconds" => seconds = value()?.parse()?,
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    let database = database.ok_or("--database is required")?;
+    let db = server::Db::open(&database).await?;
+    let schema = keyfactor::schema();
+    let ctx = Context::new(std::time::SystemTime::now().into());
+    let filter = Arc::new(kfql::compile(&query, &schema, &ctx)?);
+    let direction = Direction::descending_if(descending);
+    let sort = Arc::new(match sort {
+        Some(field) => Sort::new(&schema, &field, direction)?,
+        None => Sort::new(&schema, "CurrentStepDisplayName", direction)?,
+    });
+    let page = Page::new(1, limit)?;
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(seconds);
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (db, filter, sort) = (db.clone(), filter.clone(), sort.clone());
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    match server::keyfactor::page(&db, &filter, &sort, page).await {
+                        Ok(_) => tally.latencies.push(t.elapsed()),
+                        Err(e) => {
+                            tally.errors += 1;
+                            tally.first_error.get_or_insert(e.to_string());
+                        }
+                    }
+                }
+                tally
+            })
+        })
+        .collect();
+    let mut all = Tally::default();
+    for t in tasks {
+        all.add(t.await?);
+    }
+    all.report(connections, start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+
+    /// Prints the one JSON line.
+    fn report(mut self, connections: usize, elapsed: f64) {
+        self.latencies.sort();
+        let n = self.latencies.len();
+        let pct = |p: f64| {
+            self.latencies
+                .get(((n as f64 * p) as usize).min(n.saturating_sub(1)))
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        let line = serde_json::json!({
+            "connections": connections,
+            "requests": n,
+            "errors": self.errors,
+            "first_error": self.first_error,
+            "rps": n as f64 / elapsed,
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+            "mean_ms": self.latencies.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0
+                / n.max(1) as f64,
+        });
+        println!("{line}");
+    }
+}
+
 async fn run(load: Load) -> Result<(), Box<dyn Error>> {
     let load = Arc::new(load);
     let start = Instant::now();
@@ -129,35 +236,9 @@ async fn run(load: Load) -> Result<(), Box<dyn Error>> {
         .collect();
     let mut all = Tally::default();
     for t in tasks {
-        let t = t.await?;
-        all.latencies.extend(t.latencies);
-        all.errors += t.errors;
-        if all.first_error.is_none() {
-            all.first_error = t.first_error;
-        }
+        all.add(t.await?);
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    all.latencies.sort();
-    let pct = |p: f64| {
-        all.latencies
-            .get(
-                ((all.latencies.len() as f64 * p) as usize)
-                    .min(all.latencies.len().saturating_sub(1)),
-            )
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
-    let line = serde_json::json!({
-        "connections": load.connections,
-        "requests": all.latencies.len(),
-        "errors": all.errors,
-        "first_error": all.first_error,
-        "rps": all.latencies.len() as f64 / elapsed,
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-        "mean_ms": all.latencies.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0
-            / all.latencies.len().max(1) as f64,
-    });
-    println!("{line}");
+    all.report(load.connections, start.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -1153,7 +1153,9 @@ fn postgres_two_servers_take_creates_at_once() {
 fn python_or_skip(test: &str) -> Option<std::path::PathBuf> {
     let venv = std::env::var_os("KFQL_PYTHON_VENV")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-venv"));
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-venv")
+        });
     let python = venv.join("bin/python");
     if python.exists() {
         return Some(python);

@@ -49,3 +49,29 @@ pub async fn import(
 pub async fn count(db: &super::Db) -> Result<u64, super::DbError> {
     store::count(db).await
 }
+
+/// What [`page`] can fail with: the query (its SQL form; see
+/// [`crate::sql::Statement::new`]) or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// The filter, sort or page has no SQL form within the engine's limits.
+    #[error(transparent)]
+    Query(#[from] crate::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] super::DbError),
+}
+
+/// One page of the stored instances `filter` matches, in `sort`'s order,
+/// and how many match: the two statements `GET /Workflow/Instances` runs,
+/// without HTTP (benches/service_load.py measures the service against it).
+pub async fn page(
+    db: &super::Db,
+    filter: &crate::Filter,
+    sort: &crate::Sort,
+    page: crate::Page,
+) -> Result<(Vec<crate::keyfactor::WorkflowInstance>, u64), PageError> {
+    let stmt =
+        crate::sql::Statement::new(filter, sort, page, store::mapping(), routes::dialect(db))?;
+    Ok(store::page(db, &stmt).await?)
+}

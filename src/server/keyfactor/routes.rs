@@ -176,7 +176,7 @@ fn mine(name: &str, ctx: &Context) -> Result<Filter, Refusal> {
     })
 }
 
-fn dialect(db: &Db) -> &'static dyn Dialect {
+pub(crate) fn dialect(db: &Db) -> &'static dyn Dialect {
     match db {
         Db::Sqlite(_) => &sql::Sqlite,
         Db::Postgres(_) => &sql::Postgres,
