@@ -96,12 +96,12 @@ async fn list(
         };
         request.add(name, &value)?;
     }
-    let schema = crate::keyfactor::schema();
+    let schema = store::mapping().schema();
     let now: DateTime<Utc> = std::time::SystemTime::now().into();
     let ctx = Context::new(now).with_user(user.name.clone());
     // The order of Request::compile: the query, the sort, the page.
     let mut filter = compile_query(request.query_string(), state, &ctx)?;
-    let sort = request.sort(&schema)?;
+    let sort = request.sort(schema)?;
     let page = request.page()?;
     if scope == Scope::Mine {
         filter = filter
@@ -153,7 +153,7 @@ async fn one(
 /// text, so they point into what the caller wrote.
 fn compile_query(text: &str, state: &AppState, ctx: &Context) -> Result<Filter, Error> {
     let config = state.config();
-    let schema = crate::keyfactor::schema();
+    let schema = store::mapping().schema();
     Parser::new()
         .limits(config.limits)
         .parse(text)
@@ -161,7 +161,7 @@ fn compile_query(text: &str, state: &AppState, ctx: &Context) -> Result<Filter, 
             if config.status_format == StatusFormat::Integer {
                 status::names_for_integers(&mut q)?;
             }
-            q.compile(&schema, ctx)
+            q.compile(schema, ctx)
         })
         .map_err(|e| e.with_input(text))
 }
@@ -170,7 +170,7 @@ fn compile_query(text: &str, state: &AppState, ctx: &Context) -> Result<Filter, 
 /// caller's name is quoted, never spliced into the user's text.
 fn mine(name: &str, ctx: &Context) -> Result<Filter, Refusal> {
     let text = format!("InitiatingUserName -eq {}", crate::quote(name));
-    crate::compile(&text, &crate::keyfactor::schema(), ctx).map_err(|e| {
+    crate::compile(&text, store::mapping().schema(), ctx).map_err(|e| {
         tracing::error!(target: "kfql::server", error = %e, "the /My filter did not compile");
         Refusal::new(errors::internal())
     })
@@ -208,4 +208,22 @@ fn shorten(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// Any other path under `/KeyfactorAPI`, in Keyfactor's error shape.
+pub(crate) async fn no_route() -> Response {
+    super::super::http::keyfactor_error(
+        StatusCode::NOT_FOUND,
+        errors::NOT_FOUND,
+        "No such resource: the service has GET /Workflow/Instances, /Workflow/Instances/My and /Workflow/Instances/{id}.",
+    )
+}
+
+/// A method other than GET on one of the routes.
+pub(crate) async fn wrong_method() -> Response {
+    super::super::http::keyfactor_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        errors::METHOD_NOT_ALLOWED,
+        "These resources answer GET only.",
+    )
 }
