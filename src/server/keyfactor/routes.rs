@@ -75,8 +75,8 @@ async fn list(
     let mut request = Request::new().max_return_limit(config.max_return_limit);
     for (name, value) in query_pairs(query.unwrap_or("")) {
         // The vendor's client sends /My's parameters as
-        // `instanceQuery.queryString`, after the action's argument, as
-        // ASP.NET binds them.
+        // `instanceQuery.queryString`: ASP.NET binds a prefix named after
+        // the action's argument, which on /My is `instanceQuery`.
         let name = match name.get(..14) {
             Some(p) if scope == Scope::Mine && p.eq_ignore_ascii_case("instanceQuery.") => {
                 &name[14..]
