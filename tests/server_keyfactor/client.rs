@@ -44,6 +44,10 @@ fn the_vendors_python_client() {
     records[1].start_date = None;
     records[2].last_modified = None;
     records[3].title = None;
+    // Nanoseconds, which the client's parser cuts to microseconds.
+    records[4].start_date = records[4]
+        .start_date
+        .map(|t| t + chrono::Duration::nanoseconds(123_456_789));
     let config = Config {
         status_format: StatusFormat::Integer,
         ..Config::default()
@@ -133,4 +137,29 @@ fn the_vendors_python_client() {
             .starts_with("Basic")
     );
     eprintln!("keyfactor-v-1-client: {}", lines["page"]);
+}
+
+/// The same client against a server writing Status as names, the
+/// default: its model refuses them, which is why the integer mode exists.
+#[test]
+fn the_vendors_python_client_needs_integer_status() {
+    let Some(python) = python("the_vendors_python_client_needs_integer_status") else {
+        return;
+    };
+    let s = Service::sqlite(Config::default(), sample());
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/keyfactor_client.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .env("KFQL_URL", &s.base)
+        .env("KFQL_USER", ME)
+        .env("KFQL_PASSWORD", PASSWORD)
+        .output()
+        .expect("run python");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("is not a valid KeyfactorApiModelsWorkflowsInstanceQueryResponseStatus"),
+        "{stderr}"
+    );
 }
