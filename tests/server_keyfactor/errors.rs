@@ -328,3 +328,27 @@ fn any_query_string_is_200_or_400() {
     }
     assert!(answered > 500, "only {answered} of 600 requests were sent");
 }
+
+/// A database that fails: 500 with a message that gives nothing away.
+#[test]
+fn a_failing_database_is_500() {
+    let s = Service::sqlite(Config::default(), sample());
+    let kfql::server::Db::Sqlite(pool) = &s.db else {
+        unreachable!("an in-memory SQLite")
+    };
+    s.rt.block_on(kfql::server::Db::sqlite_write(pool, |conn| {
+        conn.execute_batch("DROP TABLE workflow_instances")?;
+        Ok(())
+    }))
+    .expect("drop");
+    for path in [
+        "/Workflow/Instances",
+        "/Workflow/Instances/My",
+        "/Workflow/Instances/00000000000000000000000000000001",
+    ] {
+        let r = s.get(path, &[]);
+        let (code, message) = r.error(500);
+        assert_eq!(code, "0xA0110500");
+        assert!(!message.contains("workflow_instances"), "{message}");
+    }
+}
