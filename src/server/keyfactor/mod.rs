@@ -25,6 +25,7 @@ pub mod errors;
 mod routes;
 pub mod status;
 mod store;
+mod wire;
 
 /// The Keyfactor routes, relative to `/KeyfactorAPI`.
 pub fn routes() -> Router<AppState> {

@@ -9,12 +9,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::Value as JsonValue;
 
 use super::access::{self, query_pairs};
 use super::errors::{self, Refusal};
+use super::wire::Instance;
 use super::{status, store};
-use crate::keyfactor::{Request, WorkflowInstance};
+use crate::keyfactor::Request;
 use crate::server::{AppState, Db, StatusFormat};
 use crate::sql::{self, Dialect};
 use crate::{Context, Error, ErrorKind, Filter, Guid, Parser};
@@ -111,9 +111,9 @@ async fn list(
     let db = state.db();
     let stmt = sql::Statement::new(&filter, &sort, page, store::mapping(), dialect(db))?;
     let (records, total) = store::page(db, &stmt).await?;
-    let body: Vec<JsonValue> = records
+    let body: Vec<Instance> = records
         .iter()
-        .map(|r| wire(r, config.status_format))
+        .map(|r| Instance::new(r, config.status_format))
         .collect();
     let mut response = (StatusCode::OK, Json(body)).into_response();
     response
@@ -137,9 +137,11 @@ async fn one(
         )));
     };
     match store::get(state.db(), guid).await? {
-        Some(r) => {
-            Ok((StatusCode::OK, Json(wire(&r, state.config().status_format))).into_response())
-        }
+        Some(r) => Ok((
+            StatusCode::OK,
+            Json(Instance::new(&r, state.config().status_format)),
+        )
+            .into_response()),
         None => Err(Refusal::new(super::super::http::keyfactor_error(
             StatusCode::NOT_FOUND,
             errors::NOT_FOUND,
@@ -181,24 +183,6 @@ fn dialect(db: &Db) -> &'static dyn Dialect {
         Db::Sqlite(_) => &sql::Sqlite,
         Db::Postgres(_) => &sql::Postgres,
     }
-}
-
-/// An instance as the API returns it: the record's PascalCase JSON with
-/// null members left out (a missing member means null, and the vendor's
-/// generated client cannot decode a null datetime, Definition or Status),
-/// Status as a name or, in integer mode, as its integer.
-pub(crate) fn wire(r: &WorkflowInstance, format: StatusFormat) -> JsonValue {
-    let mut value = serde_json::to_value(r).unwrap_or(JsonValue::Null);
-    if let JsonValue::Object(o) = &mut value {
-        o.retain(|_, v| !v.is_null());
-        if let Some(JsonValue::Object(d)) = o.get_mut("Definition") {
-            d.retain(|_, v| !v.is_null());
-        }
-        if format == StatusFormat::Integer {
-            o.insert("Status".into(), JsonValue::from(status::integer(r.status)));
-        }
-    }
-    value
 }
 
 /// At most 60 characters of `text`, for a message.
