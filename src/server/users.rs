@@ -165,7 +165,7 @@ impl Users {
     }
 
     /// The user if the password is theirs. Runs argon2 on a blocking
-    /// thread unless the pair was checked in the last [`VERIFIED_FOR`].
+    /// thread unless the pair was checked in the last `VERIFIED_FOR` (one minute).
     pub async fn verify(&self, name: &str, password: &str) -> Option<User> {
         let user = self.find(name)?.clone();
         let key = self.cache_slot(&user.name, password);

@@ -38,7 +38,8 @@
 //! | `0xA0110303` | 400 | an instance id that is not a GUID |
 //! | `0xA0110401` | 401 | no, malformed or wrong credentials |
 //! | `0xA0110403` | 403 | the user lacks `/workflows/instances/read/` |
-//! | `0xA0110404` | 404 | no instance has the id |
+//! | `0xA0110404` | 404 | no instance has the id, or no such route |
+//! | `0xA0110405` | 405 | a method other than GET |
 //! | `0xA0110413` | 413 | request body over the limit |
 //! | `0xA0110414` | 414 | request URL over the limit |
 //! | `0xA0110500` | 500 | the service failed (details only in its log) |
@@ -54,6 +55,7 @@ pub(crate) const MALFORMED_ID: u32 = 0xA011_0303;
 pub(crate) const UNAUTHORIZED: u32 = 0xA011_0401;
 pub(crate) const FORBIDDEN: u32 = 0xA011_0403;
 pub(crate) const NOT_FOUND: u32 = 0xA011_0404;
+pub(crate) const METHOD_NOT_ALLOWED: u32 = 0xA011_0405;
 pub(crate) const INTERNAL: u32 = 0xA011_0500;
 
 /// The code of a kfql error kind.
@@ -159,5 +161,60 @@ impl From<Error> for Refusal {
 impl From<super::super::DbError> for Refusal {
     fn from(err: super::super::DbError) -> Refusal {
         Refusal::new(database(&err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind its own code; only the service's own errors share one.
+    #[test]
+    fn codes_are_distinct() {
+        use ErrorKind::*;
+        let kinds = [
+            Syntax,
+            UnterminatedString,
+            UnbalancedParenthesis,
+            MissingValue,
+            UnknownOperator,
+            Unsupported,
+            NullOperator,
+            KeywordAsField,
+            QueryTooLong,
+            NestingTooDeep,
+            TooManyComparisons,
+            InvalidUtf8,
+            UnknownField,
+            FieldNotQueryable,
+            OperatorNotAllowed,
+            InvalidValue,
+            InvalidToken,
+            MissingUser,
+            UnknownSortField,
+            FieldNotSortable,
+            InvalidPage,
+            InvalidLimit,
+            InvalidSortDirection,
+            DuplicateParameter,
+        ];
+        let mut codes: Vec<u32> = kinds.iter().map(|k| code(*k)).collect();
+        codes.extend([
+            MISSING_REQUESTED_WITH,
+            BAD_API_VERSION,
+            MALFORMED_ID,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NOT_FOUND,
+            METHOD_NOT_ALLOWED,
+            INTERNAL,
+        ]);
+        let n = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), n);
+        for k in [InvalidRecord, InvalidSchema, SchemaMismatch] {
+            assert_eq!(code(k), INTERNAL);
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod errors;
 mod routes;
 pub mod status;
 mod store;
+mod wire;
 
 /// The Keyfactor routes, relative to `/KeyfactorAPI`.
 pub fn routes() -> Router<AppState> {
@@ -32,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/Workflow/Instances", get(routes::instances))
         .route("/Workflow/Instances/My", get(routes::my_instances))
         .route("/Workflow/Instances/{id}", get(routes::instance))
+        .fallback(routes::no_route)
+        .method_not_allowed_fallback(routes::wrong_method)
 }
 
 /// Stores `records` in one transaction: all of them, or none and the error.

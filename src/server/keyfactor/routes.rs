@@ -9,12 +9,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::Value as JsonValue;
 
 use super::access::{self, query_pairs};
 use super::errors::{self, Refusal};
+use super::wire::Instance;
 use super::{status, store};
-use crate::keyfactor::{Request, WorkflowInstance};
+use crate::keyfactor::Request;
 use crate::server::{AppState, Db, StatusFormat};
 use crate::sql::{self, Dialect};
 use crate::{Context, Error, ErrorKind, Filter, Guid, Parser};
@@ -75,8 +75,8 @@ async fn list(
     let mut request = Request::new().max_return_limit(config.max_return_limit);
     for (name, value) in query_pairs(query.unwrap_or("")) {
         // The vendor's client sends /My's parameters as
-        // `instanceQuery.queryString`, after the action's argument, as
-        // ASP.NET binds them.
+        // `instanceQuery.queryString`: ASP.NET binds a prefix named after
+        // the action's argument, which on /My is `instanceQuery`.
         let name = match name.get(..14) {
             Some(p) if scope == Scope::Mine && p.eq_ignore_ascii_case("instanceQuery.") => {
                 &name[14..]
@@ -96,12 +96,12 @@ async fn list(
         };
         request.add(name, &value)?;
     }
-    let schema = crate::keyfactor::schema();
+    let schema = store::mapping().schema();
     let now: DateTime<Utc> = std::time::SystemTime::now().into();
     let ctx = Context::new(now).with_user(user.name.clone());
     // The order of Request::compile: the query, the sort, the page.
     let mut filter = compile_query(request.query_string(), state, &ctx)?;
-    let sort = request.sort(&schema)?;
+    let sort = request.sort(schema)?;
     let page = request.page()?;
     if scope == Scope::Mine {
         filter = filter
@@ -111,9 +111,9 @@ async fn list(
     let db = state.db();
     let stmt = sql::Statement::new(&filter, &sort, page, store::mapping(), dialect(db))?;
     let (records, total) = store::page(db, &stmt).await?;
-    let body: Vec<JsonValue> = records
+    let body: Vec<Instance> = records
         .iter()
-        .map(|r| wire(r, config.status_format))
+        .map(|r| Instance::new(r, config.status_format))
         .collect();
     let mut response = (StatusCode::OK, Json(body)).into_response();
     response
@@ -137,9 +137,11 @@ async fn one(
         )));
     };
     match store::get(state.db(), guid).await? {
-        Some(r) => {
-            Ok((StatusCode::OK, Json(wire(&r, state.config().status_format))).into_response())
-        }
+        Some(r) => Ok((
+            StatusCode::OK,
+            Json(Instance::new(&r, state.config().status_format)),
+        )
+            .into_response()),
         None => Err(Refusal::new(super::super::http::keyfactor_error(
             StatusCode::NOT_FOUND,
             errors::NOT_FOUND,
@@ -153,7 +155,7 @@ async fn one(
 /// text, so they point into what the caller wrote.
 fn compile_query(text: &str, state: &AppState, ctx: &Context) -> Result<Filter, Error> {
     let config = state.config();
-    let schema = crate::keyfactor::schema();
+    let schema = store::mapping().schema();
     Parser::new()
         .limits(config.limits)
         .parse(text)
@@ -161,7 +163,7 @@ fn compile_query(text: &str, state: &AppState, ctx: &Context) -> Result<Filter, 
             if config.status_format == StatusFormat::Integer {
                 status::names_for_integers(&mut q)?;
             }
-            q.compile(&schema, ctx)
+            q.compile(schema, ctx)
         })
         .map_err(|e| e.with_input(text))
 }
@@ -170,7 +172,7 @@ fn compile_query(text: &str, state: &AppState, ctx: &Context) -> Result<Filter, 
 /// caller's name is quoted, never spliced into the user's text.
 fn mine(name: &str, ctx: &Context) -> Result<Filter, Refusal> {
     let text = format!("InitiatingUserName -eq {}", crate::quote(name));
-    crate::compile(&text, &crate::keyfactor::schema(), ctx).map_err(|e| {
+    crate::compile(&text, store::mapping().schema(), ctx).map_err(|e| {
         tracing::error!(target: "kfql::server", error = %e, "the /My filter did not compile");
         Refusal::new(errors::internal())
     })
@@ -183,24 +185,6 @@ pub(crate) fn dialect(db: &Db) -> &'static dyn Dialect {
     }
 }
 
-/// An instance as the API returns it: the record's PascalCase JSON with
-/// null members left out (a missing member means null, and the vendor's
-/// generated client cannot decode a null datetime, Definition or Status),
-/// Status as a name or, in integer mode, as its integer.
-pub(crate) fn wire(r: &WorkflowInstance, format: StatusFormat) -> JsonValue {
-    let mut value = serde_json::to_value(r).unwrap_or(JsonValue::Null);
-    if let JsonValue::Object(o) = &mut value {
-        o.retain(|_, v| !v.is_null());
-        if let Some(JsonValue::Object(d)) = o.get_mut("Definition") {
-            d.retain(|_, v| !v.is_null());
-        }
-        if format == StatusFormat::Integer {
-            o.insert("Status".into(), JsonValue::from(status::integer(r.status)));
-        }
-    }
-    value
-}
-
 /// At most 60 characters of `text`, for a message.
 fn shorten(text: &str) -> String {
     let mut out: String = text.chars().take(60).collect();
@@ -208,4 +192,22 @@ fn shorten(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// Any other path under `/KeyfactorAPI`, in Keyfactor's error shape.
+pub(crate) async fn no_route() -> Response {
+    super::super::http::keyfactor_error(
+        StatusCode::NOT_FOUND,
+        errors::NOT_FOUND,
+        "No such resource: the service has GET /Workflow/Instances, /Workflow/Instances/My and /Workflow/Instances/{id}.",
+    )
+}
+
+/// A method other than GET on one of the routes.
+pub(crate) async fn wrong_method() -> Response {
+    super::super::http::keyfactor_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        errors::METHOD_NOT_ALLOWED,
+        "These resources answer GET only.",
+    )
 }

@@ -140,32 +140,35 @@ impl Row {
 /// (without `seq`, which the database assigns) and then the three extra
 /// ones.
 fn insert_sql(dialect: &dyn sql::Dialect) -> String {
-    let m = mapping();
-    let mut names: Vec<String> = m
+    // A placeholder takes its type from an example value (PostgreSQL's
+    // are typed: `$3::bigint`).
+    let example = |ty: &crate::FieldType| match ty {
+        crate::FieldType::Integer => Param::Int(0),
+        crate::FieldType::Boolean => Param::Bool(false),
+        _ => Param::Text(String::new()),
+    };
+    let mut columns: Vec<(String, Param)> = mapping()
         .columns()
         .into_iter()
-        .filter(|(_, f)| f.is_some())
-        .map(|(c, _)| c.to_owned())
+        .filter_map(|(c, f)| Some((c.to_owned(), example(f?.ty()))))
         .collect();
-    names.extend(["has_definition", "def_display_name", "def_version"].map(String::from));
-    let marks: Vec<String> = names
+    columns.extend([
+        ("has_definition".to_owned(), Param::Bool(false)),
+        ("def_display_name".to_owned(), Param::Text(String::new())),
+        ("def_version".to_owned(), Param::Int(0)),
+    ]);
+    let names: Vec<String> = columns
+        .iter()
+        .map(|(c, _)| dialect.quote_identifier(c))
+        .collect();
+    let marks: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, _)| dialect.placeholder(i + 1, &Param::Text(String::new())))
+        .map(|(i, (_, p))| dialect.placeholder(i + 1, p))
         .collect();
-    let marks = marks
-        .into_iter()
-        .zip(&names)
-        .map(|(mark, name)| match name.as_str() {
-            // Typed placeholders in PostgreSQL must say the column's type.
-            "reference_id" | "def_version" => mark.replace("::text", "::bigint"),
-            "has_definition" => mark.replace("::text", "::boolean"),
-            _ => mark,
-        })
-        .collect::<Vec<_>>();
     format!(
         "INSERT INTO {} ({}) VALUES ({})",
-        m.quoted_table(dialect),
+        mapping().quoted_table(dialect),
         names.join(", "),
         marks.join(", ")
     )
@@ -191,17 +194,17 @@ fn values(r: &WorkflowInstance) -> Result<Vec<Value>, crate::Error> {
     for (_, field) in m.columns() {
         let Some(field) = field else { continue };
         let fallback = !seen.insert(field.index());
-        let value = match (field.name(), fallback) {
-            ("DefinitionId", fb) => {
-                let g = if fb {
+        let value = match field.name() {
+            "DefinitionId" => {
+                let g = if fallback {
                     def.and_then(|d| d.id)
                 } else {
                     r.definition_id
                 };
                 g.map_or(FieldValue::Null, |g| FieldValue::Guid(g.0))
             }
-            ("WorkflowType", fb) => {
-                let t = if fb {
+            "WorkflowType" => {
+                let t = if fallback {
                     def.and_then(|d| d.workflow_type.as_deref())
                 } else {
                     r.workflow_type.as_deref()
