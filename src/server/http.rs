@@ -10,7 +10,6 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use tower_http::timeout::TimeoutLayer;
 
 use super::Config;
 
@@ -18,6 +17,7 @@ use super::Config;
 /// [`super::keyfactor`]; the README lists them all).
 pub(crate) const CODE_BODY_TOO_LARGE: u32 = 0xA011_0413;
 pub(crate) const CODE_URI_TOO_LONG: u32 = 0xA011_0414;
+pub(crate) const CODE_REQUEST_TIMEOUT: u32 = 0xA011_0408;
 
 /// Keyfactor's error shape: `{"ErrorCode": "0x…", "Message": "…"}`.
 pub(crate) fn keyfactor_error(
@@ -42,54 +42,97 @@ pub(crate) fn venafi_error(status: StatusCode, message: impl Into<String>) -> Re
 pub(crate) struct UserSlot(Arc<OnceLock<String>>);
 
 /// Records `name` as the caller in the request's log line.
-#[allow(dead_code)] // the two APIs' authentication calls it
 pub(crate) fn note_user(extensions: &axum::http::Extensions, name: &str) {
     if let Some(slot) = extensions.get::<UserSlot>() {
         let _ = slot.0.set(name.to_owned());
     }
 }
 
-/// The layers around both APIs, outermost first: the log line, the URI
-/// and body limits, the timeout.
+/// The layers around both APIs, outermost first: the log line, then the
+/// URI and body limits and the timeout.
 pub(crate) fn layers(app: Router, config: &Config) -> Router {
-    let max_uri = config.max_uri;
-    let max_body = config.max_body;
-    app.layer(DefaultBodyLimit::max(max_body))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ))
+    let limits = Limits {
+        max_uri: config.max_uri,
+        max_body: config.max_body,
+        timeout: config.request_timeout,
+    };
+    app.layer(DefaultBodyLimit::max(limits.max_body))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
-            limits(req, next, max_uri, max_body)
+            limits.enforce(req, next)
         }))
         .layer(middleware::from_fn(log))
 }
 
-async fn limits(req: Request, next: Next, max_uri: usize, max_body: usize) -> Response {
-    let keyfactor = req.uri().path().starts_with("/KeyfactorAPI");
-    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
-    if uri_len > max_uri {
-        let message = format!("The request URL is {uri_len} bytes; the limit is {max_uri}.");
-        return if keyfactor {
-            keyfactor_error(StatusCode::URI_TOO_LONG, CODE_URI_TOO_LONG, message)
-        } else {
-            venafi_error(StatusCode::URI_TOO_LONG, message)
-        };
+/// A refusal in the error shape of the API the request was for.
+fn refuse(keyfactor: bool, status: StatusCode, code: u32, message: String) -> Response {
+    if keyfactor {
+        keyfactor_error(status, code, message)
+    } else {
+        venafi_error(status, message)
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
-        let message = format!("The request body is larger than the limit of {max_body} bytes.");
-        return if keyfactor {
-            keyfactor_error(StatusCode::PAYLOAD_TOO_LARGE, CODE_BODY_TOO_LARGE, message)
-        } else {
-            venafi_error(StatusCode::PAYLOAD_TOO_LARGE, message)
-        };
+}
+
+#[derive(Clone, Copy)]
+struct Limits {
+    max_uri: usize,
+    max_body: usize,
+    timeout: std::time::Duration,
+}
+
+impl Limits {
+    async fn enforce(self, req: Request, next: Next) -> Response {
+        let keyfactor = req.uri().path().starts_with("/KeyfactorAPI");
+        let timeout = self.timeout;
+        match tokio::time::timeout(timeout, self.check(req, next)).await {
+            Ok(response) => response,
+            // The handler (reading the body, or the database) took too long;
+            // dropping its future cancels it.
+            Err(_) => {
+                let message = format!(
+                    "The request was not answered within {} s.",
+                    timeout.as_secs_f64()
+                );
+                refuse(
+                    keyfactor,
+                    StatusCode::REQUEST_TIMEOUT,
+                    CODE_REQUEST_TIMEOUT,
+                    message,
+                )
+            }
+        }
     }
-    next.run(req).await
+
+    async fn check(self, req: Request, next: Next) -> Response {
+        let Limits {
+            max_uri, max_body, ..
+        } = self;
+        let keyfactor = req.uri().path().starts_with("/KeyfactorAPI");
+        let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+        if uri_len > max_uri {
+            let message = format!("The request URL is {uri_len} bytes; the limit is {max_uri}.");
+            return refuse(
+                keyfactor,
+                StatusCode::URI_TOO_LONG,
+                CODE_URI_TOO_LONG,
+                message,
+            );
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > max_body as u64) {
+            let message = format!("The request body is larger than the limit of {max_body} bytes.");
+            return refuse(
+                keyfactor,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                CODE_BODY_TOO_LARGE,
+                message,
+            );
+        }
+        next.run(req).await
+    }
 }
 
 /// One line per request: method, path (never the query string, whose
