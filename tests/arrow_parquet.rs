@@ -3,6 +3,7 @@
 //! they hold; malformed files are errors that name the file (and the
 //! column where there is one), never panics.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
@@ -312,4 +313,69 @@ fn a_column_of_the_wrong_type_is_an_error_naming_file_and_column() {
     );
     let e = file.count(&filter(r#"Title -eq "x""#, 0), 1).unwrap_err();
     assert!(e.message().contains("no column `Title`"), "{}", e.message());
+}
+
+/// Flip bytes inside the Title column's chunk of one row group: every
+/// error names the file and Title, not the other columns the query reads.
+#[test]
+fn a_corrupt_page_is_an_error_naming_its_column_and_the_file() {
+    use parquet::file::reader::FileReader;
+    let bytes = kfql_file();
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(bytes::Bytes::from(
+        bytes.clone(),
+    ))
+    .expect("readable");
+    let title = reader
+        .metadata()
+        .row_group(1)
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == "Title")
+        .expect("a Title chunk")
+        .clone();
+    let (start, len) = title.byte_range();
+    let f = filter(
+        r#"Status -eq "Failed" OR Title -contains "a" OR StartDate -ge "2024-06-01""#,
+        0,
+    );
+    let mut errors = 0;
+    for at in (start..start + len).step_by(7) {
+        let mut b = bytes.clone();
+        b[at as usize] ^= 0x5A;
+        let file = ParquetFile::from_bytes("corrupt.parquet", b).expect("the footer is intact");
+        if let Err(e) = file.count(&f, 2) {
+            errors += 1;
+            assert!(
+                e.message()
+                    .starts_with("corrupt.parquet: column `Title` (row group 1): cannot read it: "),
+                "{}",
+                e.message()
+            );
+        }
+    }
+    assert!(errors > 0, "some flipped byte should break a page");
+}
+
+/// A file on which the parquet crate panics (a byte of
+/// tests/parquet/reader_panic.parquet flipped, found by flipping every
+/// byte of a kfql file): the panic is an error naming the file and the
+/// column it was reading.
+#[test]
+fn a_panic_of_the_parquet_reader_is_an_error_naming_the_column() {
+    kfql::arrow::parquet::quiet_reader_panics();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/parquet/reader_panic.parquet");
+    let file = ParquetFile::open(&path).expect("the footer is intact");
+    let f = filter("", 0);
+    let sort = f
+        .sort("StartDate", Direction::Descending)
+        .expect("sortable");
+    let e = file.page(&f, &sort, Page::default(), 2).unwrap_err();
+    assert!(
+        e.message().starts_with(&format!(
+            "{}: column `Id` (row group 0): cannot read it: corrupt data that the Parquet reader does not expect (",
+            path.display()
+        )),
+        "{}",
+        e.message()
+    );
 }
