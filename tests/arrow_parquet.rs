@@ -1,9 +1,10 @@
-//! Parquet files (feature `parquet`): files written by kfql and by
-//! arrow-rs's own writer with other settings read the same as the records
-//! they hold; malformed files are errors that name the file (and the
-//! column where there is one), never panics.
+//! Parquet files (feature `parquet`): files written by kfql, by arrow-rs's
+//! own writer with other settings and by pyarrow read the same as the
+//! records they hold; malformed files are errors that name the file (and
+//! the column where there is one), never panics.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
@@ -375,6 +376,96 @@ fn a_panic_of_the_parquet_reader_is_an_error_naming_the_column() {
             "{}: column `Id` (row group 0): cannot read it: corrupt data that the Parquet reader does not expect (",
             path.display()
         )),
+        "{}",
+        e.message()
+    );
+}
+
+/// The Python of tests/pyarrow/setup.sh with pyarrow, or `None` when
+/// there is none: the test is then skipped, with a message, except under
+/// `CI=true`, where it fails.
+fn pyarrow() -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let found = Command::new(&python)
+        .args(["-c", "import pyarrow"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(python);
+    }
+    let why = "no pyarrow in .venv: run tests/pyarrow/setup.sh";
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+    eprintln!("skipped: {why}");
+    None
+}
+
+/// kfql's file rewritten by pyarrow (tests/pyarrow/rewrite.py), with
+/// `codec`; `None` when pyarrow is missing.
+fn rewritten_by_pyarrow(records: &[WorkflowInstance], codec: &str) -> Option<Vec<u8>> {
+    let python = pyarrow()?;
+    let dir = std::env::temp_dir().join(format!("kfql-pyarrow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let (ours, theirs) = (
+        dir.join("kfql.parquet"),
+        dir.join(format!("{codec}.parquet")),
+    );
+    let mut bytes = Vec::new();
+    write(records, &keyfactor::schema(), &mut bytes, 700).expect("written");
+    std::fs::write(&ours, bytes).expect("written");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyarrow/rewrite.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args([&ours, &theirs])
+        .arg(codec)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(std::fs::read(&theirs).expect("pyarrow wrote it"))
+}
+
+#[test]
+fn a_file_pyarrow_writes_reads_the_same() {
+    let records = records();
+    let Some(bytes) = rewritten_by_pyarrow(&records, "snappy") else {
+        return;
+    };
+    let file = ParquetFile::from_bytes("pyarrow.parquet", bytes).expect("readable");
+    // The layouts rewrite.py chose, so that they are what is tested.
+    let ty = |n: &str| {
+        file.schema()
+            .field_with_name(n)
+            .expect(n)
+            .data_type()
+            .to_string()
+    };
+    assert_eq!(ty("Status"), "Dictionary(Int8, Utf8)");
+    assert_eq!(ty("Title"), "LargeUtf8");
+    assert_eq!(ty("CurrentStepDisplayName"), "Utf8View");
+    assert_eq!(ty("ReferenceId"), "Int32");
+    assert_eq!(ty("StartDate"), "Timestamp(ms)");
+    assert_eq!(ty("DefinitionId"), "Utf8");
+    agrees(&file, &records);
+}
+
+/// kfql reads Snappy and uncompressed pages only: another codec is an
+/// error naming the file and the column.
+#[test]
+fn a_codec_kfql_lacks_is_an_error_naming_the_column() {
+    let Some(bytes) = rewritten_by_pyarrow(&records(), "zstd") else {
+        return;
+    };
+    let file = ParquetFile::from_bytes("zstd.parquet", bytes).expect("the footer is plain");
+    let e = file
+        .count(&filter(r#"Status -eq "Failed""#, 0), 1)
+        .unwrap_err();
+    assert!(
+        e.message()
+            .starts_with("zstd.parquet: column `Status` (row group 0): cannot read it: ")
+            && e.message().contains("zstd"),
         "{}",
         e.message()
     );
