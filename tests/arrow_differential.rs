@@ -1,22 +1,27 @@
 //! The columnar engine against the row evaluator (feature `arrow`):
 //! generated records (nulls, non-ASCII text, trailing spaces, every enum
-//! name in any case, invalid enum and GUID texts, lists) as rows and as
-//! Arrow batches (plain and dictionary-encoded text, three string
-//! layouts, every timestamp unit, GUIDs as bytes or text, several batch
-//! sizes, sliced batches), generated queries, sorts and pages in several
-//! time zones: the same totals and the same pages, row for row.
+//! name in any case, invalid enum and GUID texts, lists, integers at the
+//! bounds of every integer type) as rows and as Arrow batches (plain and
+//! dictionary-encoded text, three string layouts, every integer type
+//! that fits, every timestamp unit, Date32 and Date64, GUIDs as bytes or
+//! as text of every layout, lists and large lists of every string
+//! layout, several batch sizes, sliced batches), generated queries, sorts
+//! and pages in several time zones: the same totals and the same pages,
+//! row for row.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use kfql::arrow::arrow_array::builder::{
-    FixedSizeBinaryBuilder, ListBuilder, StringBuilder, StringDictionaryBuilder,
+    FixedSizeBinaryBuilder, LargeListBuilder, LargeStringBuilder, ListBuilder, StringBuilder,
+    StringDictionaryBuilder, StringViewBuilder,
 };
 use kfql::arrow::arrow_array::types::{Int8Type, Int32Type};
 use kfql::arrow::arrow_array::{
-    Array, ArrayRef, BooleanArray, Int32Array, Int64Array, LargeStringArray, RecordBatch,
-    StringArray, StringViewArray, TimestampMicrosecondArray, TimestampMillisecondArray,
-    TimestampNanosecondArray, TimestampSecondArray,
+    Array, ArrayRef, BooleanArray, Date32Array, Date64Array, Int8Array, Int16Array, Int32Array,
+    Int64Array, LargeStringArray, RecordBatch, StringArray, StringViewArray,
+    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
+    TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
 };
 use kfql::{
     Context, Direction, Field, FieldType, FieldValue, Page, Record, Schema, TextList, quote,
@@ -114,6 +119,32 @@ fn enum_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Integers around zero, at the extremes of i64 and on either side of
+/// the bounds of the narrower types.
+fn int() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        2 => prop_oneof![Just(i64::MIN), Just(i64::MAX)],
+        4 => -3i64..4,
+        3 => prop::sample::select(vec![
+            -129,
+            -128,
+            127,
+            128,
+            255,
+            256,
+            -32_769,
+            -32_768,
+            32_767,
+            65_535,
+            65_536,
+            i64::from(i32::MIN),
+            i64::from(i32::MAX),
+            i64::from(u32::MAX),
+            i64::from(u32::MAX) + 1,
+        ]),
+    ]
+}
+
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
     // Around the days the queries name, at every precision the units can
     // hold (the case truncates to its unit), and far from them.
@@ -135,7 +166,7 @@ fn row() -> impl Strategy<Value = Row> {
         (
             prop::option::weighted(0.8, text()),
             prop::option::weighted(0.8, enum_text()),
-            prop::option::weighted(0.8, prop_oneof![Just(i64::MIN), Just(i64::MAX), -3i64..4]),
+            prop::option::weighted(0.8, int()),
             prop::option::weighted(0.8, time()),
         ),
         (
@@ -166,14 +197,20 @@ fn row() -> impl Strategy<Value = Row> {
 struct Layout {
     /// 0 Utf8, 1 LargeUtf8, 2 Utf8View, 3 dictionary (Int8 keys).
     s: u8,
-    /// 0 Utf8, 1 dictionary (Int32 keys), 2 Utf8View.
+    /// 0 Utf8, 1 dictionary (Int32 keys), 2 Utf8View, 3 LargeUtf8.
     e: u8,
-    /// 0 s, 1 ms, 2 µs, 3 ns.
+    /// 0 Int64, 1 Int32, 2 Int16, 3 Int8, 4 UInt32, 5 UInt16, 6 UInt8.
+    int: u8,
+    /// Timestamps: 0 s, 1 ms, 2 µs, 3 ns; 4 Date32, 5 Date64.
     unit: u8,
     /// A time zone label on the timestamps (none means UTC).
     tz: Option<&'static str>,
     /// GUIDs as FixedSizeBinary(16), else as text.
     g_bytes: bool,
+    /// The layout of GUIDs as text, as `s`.
+    g_text: u8,
+    /// 0 List of Utf8, 1 List of Utf8View, 2 LargeList of LargeUtf8.
+    list: u8,
     /// The key as Int32, else Int64.
     k32: bool,
     /// Rows per batch; the last batch is a slice of a larger one.
@@ -183,31 +220,49 @@ struct Layout {
 fn layout() -> impl Strategy<Value = Layout> {
     (
         0u8..4,
-        0u8..3,
         0u8..4,
+        0u8..7,
+        0u8..6,
         prop::sample::select(vec![
             None,
             Some("UTC"),
             Some("+05:30"),
             Some("America/New_York"),
         ]),
-        any::<bool>(),
+        (any::<bool>(), 0u8..4),
+        0u8..3,
         any::<bool>(),
         prop::sample::select(vec![1usize, 3, 7, 64, 1000]),
     )
-        .prop_map(|(s, e, unit, tz, g_bytes, k32, batch)| Layout {
-            s,
-            e,
-            unit,
-            tz,
-            g_bytes,
-            k32,
-            batch,
-        })
+        .prop_map(
+            |(s, e, int, unit, tz, (g_bytes, g_text), list, k32, batch)| Layout {
+                s,
+                e,
+                int,
+                unit,
+                tz,
+                g_bytes,
+                g_text,
+                list,
+                k32,
+                batch,
+            },
+        )
 }
 
 /// The records' times cut to the layout's unit, as the row side sees them.
 fn truncate(rows: &mut [Row], unit: u8) {
+    if unit >= 4 {
+        // Dates: midnight UTC of the day (Date64 holds milliseconds, but
+        // Arrow asks for whole days in it too).
+        for r in rows {
+            r.t = r.t.map(|t| {
+                let day = t.timestamp().div_euclid(86_400) * 86_400;
+                Utc.timestamp_opt(day, 0).unwrap()
+            });
+        }
+        return;
+    }
     let step = [1_000_000_000, 1_000_000, 1_000, 1][usize::from(unit)];
     for r in rows {
         if let Some(t) = r.t {
@@ -220,6 +275,32 @@ fn truncate(rows: &mut [Row], unit: u8) {
             }
         }
     }
+}
+
+/// The records' integers held to the range of the layout's integer type,
+/// as the row side sees the column.
+fn clamp(rows: &mut [Row], int: u8) {
+    let (lo, hi) = match int {
+        0 => (i64::MIN, i64::MAX),
+        1 => (i32::MIN.into(), i32::MAX.into()),
+        2 => (i16::MIN.into(), i16::MAX.into()),
+        3 => (i8::MIN.into(), i8::MAX.into()),
+        4 => (0, u32::MAX.into()),
+        5 => (0, u16::MAX.into()),
+        _ => (0, u8::MAX.into()),
+    };
+    for r in rows {
+        r.i = r.i.map(|i| i.clamp(lo, hi));
+    }
+}
+
+/// The records' integers as `T`, which `clamp` made them fit.
+fn narrow<T: TryFrom<i64>>(rows: &[Row]) -> Vec<Option<T>> {
+    rows.iter()
+        .map(|r| {
+            r.i.map(|i| T::try_from(i).ok().expect("clamped to the type"))
+        })
+        .collect()
 }
 
 fn guid_text(g: u128, form: u8) -> String {
@@ -262,6 +343,7 @@ fn batch(rows: &[Row], l: &Layout) -> RecordBatch {
     let e: ArrayRef = match l.e {
         0 => Arc::new(StringArray::from(e_texts)),
         2 => Arc::new(StringViewArray::from(e_texts)),
+        3 => Arc::new(LargeStringArray::from(e_texts)),
         _ => {
             let mut b = StringDictionaryBuilder::<Int32Type>::new();
             for x in e_texts {
@@ -270,9 +352,15 @@ fn batch(rows: &[Row], l: &Layout) -> RecordBatch {
             Arc::new(b.finish())
         }
     };
-    let i = Arc::new(Int64Array::from(
-        rows.iter().map(|r| r.i).collect::<Vec<_>>(),
-    ));
+    let i: ArrayRef = match l.int {
+        0 => Arc::new(Int64Array::from(narrow::<i64>(rows))),
+        1 => Arc::new(Int32Array::from(narrow::<i32>(rows))),
+        2 => Arc::new(Int16Array::from(narrow::<i16>(rows))),
+        3 => Arc::new(Int8Array::from(narrow::<i8>(rows))),
+        4 => Arc::new(UInt32Array::from(narrow::<u32>(rows))),
+        5 => Arc::new(UInt16Array::from(narrow::<u16>(rows))),
+        _ => Arc::new(UInt8Array::from(narrow::<u8>(rows))),
+    };
     let ts = rows.iter().map(|r| r.t);
     let tz = l.tz;
     let t: ArrayRef = match l.unit {
@@ -294,13 +382,22 @@ fn batch(rows: &[Row], l: &Layout) -> RecordBatch {
             )
             .with_timezone_opt(tz),
         ),
-        _ => Arc::new(
+        3 => Arc::new(
             TimestampNanosecondArray::from(
                 ts.map(|t| t.and_then(|t| t.timestamp_nanos_opt()))
                     .collect::<Vec<_>>(),
             )
             .with_timezone_opt(tz),
         ),
+        // `truncate` put every date at midnight.
+        4 => Arc::new(Date32Array::from(
+            ts.map(|t| t.map(|t| i32::try_from(t.timestamp() / 86_400).expect("a day")))
+                .collect::<Vec<_>>(),
+        )),
+        _ => Arc::new(Date64Array::from(
+            ts.map(|t| t.map(|t| t.timestamp_millis()))
+                .collect::<Vec<_>>(),
+        )),
     };
     let g: ArrayRef = if l.g_bytes {
         let mut b = FixedSizeBinaryBuilder::new(16);
@@ -316,24 +413,34 @@ fn batch(rows: &[Row], l: &Layout) -> RecordBatch {
             .iter()
             .map(|r| r.g.map(|g| guid_text(g, r.g_text)))
             .collect();
-        Arc::new(StringArray::from(texts))
+        strings(texts.iter().map(Option::as_deref).collect(), l.g_text)
     };
     let b = Arc::new(BooleanArray::from(
         rows.iter().map(|r| r.b).collect::<Vec<_>>(),
     ));
-    let mut lb = ListBuilder::new(StringBuilder::new());
-    for r in rows {
-        match &r.l {
-            Some(xs) => {
-                for x in xs {
-                    lb.values().append_value(x);
+    // The builders of the three layouts share no trait for appending text.
+    macro_rules! list {
+        ($builder:expr) => {{
+            let mut lb = $builder;
+            for r in rows {
+                match &r.l {
+                    Some(xs) => {
+                        for x in xs {
+                            lb.values().append_value(x);
+                        }
+                        lb.append(true);
+                    }
+                    None => lb.append(false),
                 }
-                lb.append(true);
             }
-            None => lb.append(false),
-        }
+            Arc::new(lb.finish()) as ArrayRef
+        }};
     }
-    let list = Arc::new(lb.finish());
+    let list = match l.list {
+        0 => list!(ListBuilder::new(StringBuilder::new())),
+        1 => list!(ListBuilder::new(StringViewBuilder::new())),
+        _ => list!(LargeListBuilder::new(LargeStringBuilder::new())),
+    };
     let k: ArrayRef = if l.k32 {
         Arc::new(Int32Array::from(
             rows.iter().map(|r| r.k).collect::<Vec<_>>(),
@@ -352,7 +459,7 @@ fn batch(rows: &[Row], l: &Layout) -> RecordBatch {
         ("T", t),
         ("G", g),
         ("B", b as ArrayRef),
-        ("L", list as ArrayRef),
+        ("L", list),
         ("K", k),
     ])
     .expect("a valid batch")
@@ -390,8 +497,7 @@ fn comparison() -> impl Strategy<Value = String> {
         3 => (ops(TEXT_OPS), text()).prop_map(|(op, v)| format!("L {op} {}", quote(&v))),
         3 => (ops(EQ_OPS), enum_text().prop_filter("a name", |t| t != "Bogus"))
             .prop_map(|(op, v)| format!("E {op} {}", quote(&v))),
-        2 => (ops(ORD_OPS), prop_oneof![Just(i64::MIN), Just(i64::MAX), -3i64..4])
-            .prop_map(|(op, v)| format!("I {op} {v}")),
+        2 => (ops(ORD_OPS), int()).prop_map(|(op, v)| format!("I {op} {v}")),
         2 => (ops(ORD_OPS), -2i64..3).prop_map(|(op, v)| format!("K {op} {v}")),
         4 => (ops(ORD_OPS), prop_oneof![
                 (29u32..31).prop_map(|d| format!("2024-05-{d}")),
@@ -444,6 +550,7 @@ proptest! {
         limit in 1u64..8,
     ) {
         truncate(&mut rows, l.unit);
+        clamp(&mut rows, l.int);
         for r in &mut rows {
             r.g_bad = !l.g_bytes && r.g_text == 2;
         }
@@ -535,6 +642,13 @@ fn wrong_types_and_missing_columns_are_errors_that_name_them() {
         r#"G -eq "00000000000000000000000000000000""#,
     );
     assert!(e.contains("FixedSizeBinary(16)"), "{e}");
+    // UInt64 is refused: values past i64::MAX are no integer of the
+    // language, and checking every value when binding would not be once.
+    let e = bind_err("I", Arc::new(UInt64Array::from(vec![1])), "I -gt 0");
+    assert!(
+        e.contains("column `I` is UInt64") && e.contains("cast it to Int64"),
+        "{e}"
+    );
     let e = bind_err("X", Arc::new(Int64Array::from(vec![1])), "I -gt 0");
     assert!(
         e.contains("no column `I`") && e.contains("its columns are: X"),

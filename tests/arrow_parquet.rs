@@ -1,8 +1,10 @@
-//! Parquet files (feature `parquet`): files written by kfql and by
-//! arrow-rs's own writer with other settings read the same as the records
-//! they hold; malformed files are errors that name the file (and the
-//! column where there is one), never panics.
+//! Parquet files (feature `parquet`): files written by kfql, by arrow-rs's
+//! own writer with other settings and by pyarrow read the same as the
+//! records they hold; malformed files are errors that name the file (and
+//! the column where there is one), never panics.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
@@ -312,4 +314,159 @@ fn a_column_of_the_wrong_type_is_an_error_naming_file_and_column() {
     );
     let e = file.count(&filter(r#"Title -eq "x""#, 0), 1).unwrap_err();
     assert!(e.message().contains("no column `Title`"), "{}", e.message());
+}
+
+/// Flip bytes inside the Title column's chunk of one row group: every
+/// error names the file and Title, not the other columns the query reads.
+#[test]
+fn a_corrupt_page_is_an_error_naming_its_column_and_the_file() {
+    use parquet::file::reader::FileReader;
+    let bytes = kfql_file();
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(bytes::Bytes::from(
+        bytes.clone(),
+    ))
+    .expect("readable");
+    let title = reader
+        .metadata()
+        .row_group(1)
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == "Title")
+        .expect("a Title chunk")
+        .clone();
+    let (start, len) = title.byte_range();
+    let f = filter(
+        r#"Status -eq "Failed" OR Title -contains "a" OR StartDate -ge "2024-06-01""#,
+        0,
+    );
+    let mut errors = 0;
+    for at in (start..start + len).step_by(7) {
+        let mut b = bytes.clone();
+        b[at as usize] ^= 0x5A;
+        let file = ParquetFile::from_bytes("corrupt.parquet", b).expect("the footer is intact");
+        if let Err(e) = file.count(&f, 2) {
+            errors += 1;
+            assert!(
+                e.message()
+                    .starts_with("corrupt.parquet: column `Title` (row group 1): cannot read it: "),
+                "{}",
+                e.message()
+            );
+        }
+    }
+    assert!(errors > 0, "some flipped byte should break a page");
+}
+
+/// A file on which the parquet crate panics (a byte of
+/// tests/parquet/reader_panic.parquet flipped, found by flipping every
+/// byte of a kfql file): the panic is an error naming the file and the
+/// column it was reading.
+#[test]
+fn a_panic_of_the_parquet_reader_is_an_error_naming_the_column() {
+    kfql::arrow::parquet::quiet_reader_panics();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/parquet/reader_panic.parquet");
+    let file = ParquetFile::open(&path).expect("the footer is intact");
+    let f = filter("", 0);
+    let sort = f
+        .sort("StartDate", Direction::Descending)
+        .expect("sortable");
+    let e = file.page(&f, &sort, Page::default(), 2).unwrap_err();
+    assert!(
+        e.message().starts_with(&format!(
+            "{}: column `Id` (row group 0): cannot read it: corrupt data that the Parquet reader does not expect (",
+            path.display()
+        )),
+        "{}",
+        e.message()
+    );
+}
+
+/// The Python of tests/pyarrow/setup.sh with pyarrow, or `None` when
+/// there is none: the test is then skipped, with a message, except under
+/// `CI=true`, where it fails.
+fn pyarrow() -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let found = Command::new(&python)
+        .args(["-c", "import pyarrow"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(python);
+    }
+    let why = "no pyarrow in .venv: run tests/pyarrow/setup.sh";
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+    eprintln!("skipped: {why}");
+    None
+}
+
+/// kfql's file rewritten by pyarrow (tests/pyarrow/rewrite.py), with
+/// `codec`; `None` when pyarrow is missing.
+fn rewritten_by_pyarrow(records: &[WorkflowInstance], codec: &str) -> Option<Vec<u8>> {
+    let python = pyarrow()?;
+    let dir = std::env::temp_dir().join(format!("kfql-pyarrow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let (ours, theirs) = (
+        dir.join("kfql.parquet"),
+        dir.join(format!("{codec}.parquet")),
+    );
+    let mut bytes = Vec::new();
+    write(records, &keyfactor::schema(), &mut bytes, 700).expect("written");
+    std::fs::write(&ours, bytes).expect("written");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyarrow/rewrite.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args([&ours, &theirs])
+        .arg(codec)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(std::fs::read(&theirs).expect("pyarrow wrote it"))
+}
+
+#[test]
+fn a_file_pyarrow_writes_reads_the_same() {
+    let records = records();
+    let Some(bytes) = rewritten_by_pyarrow(&records, "snappy") else {
+        return;
+    };
+    let file = ParquetFile::from_bytes("pyarrow.parquet", bytes).expect("readable");
+    // The layouts rewrite.py chose, so that they are what is tested.
+    let ty = |n: &str| {
+        file.schema()
+            .field_with_name(n)
+            .expect(n)
+            .data_type()
+            .to_string()
+    };
+    assert_eq!(ty("Status"), "Dictionary(Int8, Utf8)");
+    assert_eq!(ty("Title"), "LargeUtf8");
+    assert_eq!(ty("CurrentStepDisplayName"), "Utf8View");
+    assert_eq!(ty("ReferenceId"), "Int32");
+    assert_eq!(ty("StartDate"), "Timestamp(ms)");
+    assert_eq!(ty("DefinitionId"), "Utf8");
+    agrees(&file, &records);
+}
+
+/// kfql reads Snappy and uncompressed pages only: another codec is an
+/// error naming the file and the column.
+#[test]
+fn a_codec_kfql_lacks_is_an_error_naming_the_column() {
+    let Some(bytes) = rewritten_by_pyarrow(&records(), "zstd") else {
+        return;
+    };
+    let file = ParquetFile::from_bytes("zstd.parquet", bytes).expect("the footer is plain");
+    let e = file
+        .count(&filter(r#"Status -eq "Failed""#, 0), 1)
+        .unwrap_err();
+    assert!(
+        e.message()
+            .starts_with("zstd.parquet: column `Status` (row group 0): cannot read it: ")
+            && e.message().contains("zstd"),
+        "{}",
+        e.message()
+    );
 }

@@ -119,3 +119,26 @@ fn a_broken_file_is_exit_1_naming_it_and_a_bad_query_exit_2_first() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The parquet crate panics on tests/parquet/reader_panic.parquet (see
+/// tests/arrow_parquet.rs): the CLI prints the error line alone, with no
+/// panic message from the hook.
+#[test]
+fn a_panic_of_the_parquet_reader_is_one_error_line() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/parquet/reader_panic.parquet"
+    );
+    let o = kfql(&["query", "--now", NOW, "--data", path, "--sort", "StartDate"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: {path}: column `Id` (row group 0): cannot read it: "
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(o.stdout.is_empty());
+}

@@ -48,7 +48,9 @@ pub(crate) fn what_fits(ty: &FieldType) -> &'static str {
         FieldType::Guid => {
             "FixedSizeBinary(16) (the bytes in text order), or its text as Utf8, LargeUtf8, Utf8View or a dictionary of one of them"
         }
-        FieldType::Integer => "Int64, Int32, Int16, Int8, UInt32, UInt16 or UInt8",
+        FieldType::Integer => {
+            "Int64, Int32, Int16, Int8, UInt32, UInt16 or UInt8 (a UInt64 column: cast it to Int64 when its values fit)"
+        }
         FieldType::DateTime => {
             "Timestamp of any unit, with or without a time zone (none means UTC), Date32 or Date64"
         }

@@ -15,6 +15,10 @@
 //! | boolean | Boolean |
 //! | string list | List or LargeList of Utf8, LargeUtf8 or Utf8View |
 //!
+//! UInt64 is refused, not read: its values past `i64::MAX` are no integer
+//! of the language, and finding them would mean reading the whole column
+//! when binding (cast it to Int64 when its values fit).
+//!
 //! Arrow nulls are the language's nulls. A text that is not one of an
 //! enum's names, or not a GUID, matches nothing, not even `-eq NULL` (as a
 //! `serde_json::Value` record's would). Null elements of a list are

@@ -6,9 +6,11 @@
 //! Every failure is an [`Error`] of kind
 //! [`InvalidRecord`](crate::ErrorKind::InvalidRecord) whose message starts
 //! with the file's name and names the column or row group where it can:
-//! a column of the wrong type, a truncated or corrupt file. A panic inside
-//! the Parquet reader (a corrupt file it does not expect) is caught at its
-//! thread and reported the same way.
+//! a column of the wrong type, a truncated or corrupt file. A corrupt
+//! page names its column and row group. A panic inside the Parquet reader
+//! (a corrupt file it does not expect) is caught and reported the same
+//! way; [`quiet_reader_panics`] keeps the panic hook from also printing
+//! it.
 //!
 //! ```
 //! use kfql::{keyfactor, Context, Direction, Page};
@@ -32,11 +34,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use arrow_array::builder::{
     BooleanBuilder, FixedSizeBinaryBuilder, Int64Builder, ListBuilder, StringBuilder,
@@ -137,13 +140,9 @@ impl ParquetFile {
     fn new(name: String, input: Input) -> Result<ParquetFile, Error> {
         let err = |m: String| Error::new(ErrorKind::InvalidRecord, format!("{name}: {m}"));
         let reader = open(&input).map_err(|e| err(format!("cannot read it: {e}")))?;
-        let meta = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            ArrowReaderMetadata::load(&reader, ArrowReaderOptions::default())
-        }))
-        .map_err(|_| {
-            err("not a Parquet file the reader understands (it failed on the footer)".into())
-        })?
-        .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+        let meta = in_reader(|| ArrowReaderMetadata::load(&reader, ArrowReaderOptions::default()))
+            .map_err(|p| err(format!("not a readable Parquet file: {p}")))?
+            .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
         let mut starts = Vec::new();
         let mut at = 0u64;
         for rg in meta.metadata().row_groups() {
@@ -181,15 +180,12 @@ impl ParquetFile {
         Error::new(ErrorKind::InvalidRecord, format!("{}: {m}", self.name))
     }
 
-    /// The Arrow schema of `columns` (root indexes, ascending) and the
-    /// mask that reads them.
-    fn project(&self, columns: &[usize]) -> Result<(ProjectionMask, ArrowSchema), Error> {
-        let schema = self
-            .schema()
+    /// The Arrow schema of `columns` (root indexes, ascending): the
+    /// batches' schema when [`each_group`](Self::each_group) reads them.
+    fn project(&self, columns: &[usize]) -> Result<ArrowSchema, Error> {
+        self.schema()
             .project(columns)
-            .map_err(|e| self.data_error(e))?;
-        let mask = ProjectionMask::roots(self.meta.parquet_schema(), columns.iter().copied());
-        Ok((mask, schema))
+            .map_err(|e| self.data_error(e))
     }
 
     /// How many records match `filter`, on up to `threads` threads.
@@ -197,13 +193,14 @@ impl ParquetFile {
         let full = filter
             .bind_arrow(self.schema())
             .map_err(|e| self.error(e))?;
-        let (mask, projected) = self.project(&full.columns())?;
+        let columns = full.columns();
+        let projected = self.project(&columns)?;
         let bound = filter.bind_arrow(&projected).map_err(|e| self.error(e))?;
         let groups = self.groups(&full);
         let counts = self.each_group(
             &groups,
             threads,
-            &mask,
+            &columns,
             None,
             || 0u64,
             |n, batch, _| {
@@ -239,7 +236,7 @@ impl ParquetFile {
         }
         needed.sort_unstable();
         needed.dedup();
-        let (mask, projected) = self.project(&needed)?;
+        let projected = self.project(&needed)?;
         let bound = filter.bind_arrow(&projected).map_err(|e| self.error(e))?;
         // Fail before reading anything when the sort's columns do not fit.
         ArrowPager::new(&bound, sort, page).map_err(|e| self.error(e))?;
@@ -247,7 +244,7 @@ impl ParquetFile {
         let pagers = self.each_group(
             &groups,
             threads,
-            &mask,
+            &needed,
             None,
             || ArrowPager::new(&bound, sort, page),
             |p, batch, first| match p {
@@ -285,7 +282,7 @@ impl ParquetFile {
         let mut wanted: Vec<usize> = columns.slots.iter().flatten().copied().collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let (mask, projected) = self.project(&wanted)?;
+        let projected = self.project(&wanted)?;
         let columns = Columns::bind(schema, &projected, &[]).map_err(|e| self.error(e))?;
         let mut sorted: Vec<u64> = positions.to_vec();
         sorted.sort_unstable();
@@ -315,7 +312,7 @@ impl ParquetFile {
             let got = self.each_group(
                 &[rg],
                 1,
-                &mask,
+                &wanted,
                 Some(RowSelection::from(selectors)),
                 Vec::new,
                 |out, batch, _| {
@@ -362,15 +359,16 @@ impl ParquetFile {
             .collect()
     }
 
-    /// Run `work` over every batch of `groups` (their `columns`), the
-    /// groups dealt round-robin to up to `threads` threads, each with its
-    /// own state from `init`; `work` gets each batch's first row position.
+    /// Run `work` over every batch of `groups` (their `columns`, root
+    /// indexes ascending), the groups dealt round-robin to up to `threads`
+    /// threads, each with its own state from `init`; `work` gets each
+    /// batch's first row position.
     #[allow(clippy::too_many_arguments)]
     fn each_group<S: Send>(
         &self,
         groups: &[usize],
         threads: usize,
-        mask: &ProjectionMask,
+        columns: &[usize],
         selection: Option<RowSelection>,
         init: impl Fn() -> S + Sync,
         work: impl Fn(&mut S, &RecordBatch, u64) -> Result<(), Error> + Sync,
@@ -379,23 +377,13 @@ impl ParquetFile {
         let run = |t: usize| -> Result<S, Error> {
             let mut state = init();
             for &rg in groups.iter().skip(t).step_by(threads) {
-                let reader = open(&self.input)
-                    .map_err(|e| self.data_error(format!("cannot read it: {e}")))?;
-                let mut builder =
-                    ParquetRecordBatchReaderBuilder::new_with_metadata(reader, self.meta.clone())
-                        .with_row_groups(vec![rg])
-                        .with_projection(mask.clone())
-                        .with_batch_size(BATCH);
-                if let Some(s) = &selection {
-                    builder = builder.with_row_selection(s.clone());
-                }
-                let reader = builder.build().map_err(|e| self.group_error(rg, e))?;
-                let mut first = self.starts.get(rg).copied().unwrap_or(0);
-                for batch in reader {
-                    let batch = batch.map_err(|e| self.group_error(rg, e))?;
-                    work(&mut state, &batch, first)?;
-                    first += batch.num_rows() as u64;
-                }
+                self.read_group(rg, columns, selection.as_ref(), |batch, first| {
+                    work(&mut state, batch, first)
+                })
+                .map_err(|stop| match stop {
+                    Stop::Work(e) => e,
+                    Stop::Reader(e) => self.group_error(rg, columns, selection.as_ref(), e),
+                })?;
             }
             Ok(state)
         };
@@ -404,9 +392,11 @@ impl ParquetFile {
             handles
                 .into_iter()
                 .map(|h| {
+                    // The reader's own panics are errors already
+                    // (`read_group`): this one is kfql's, a bug.
                     h.join().unwrap_or_else(|_| {
                         Err(self.data_error(
-                            "the Parquet reader failed on this file (corrupt or of a kind it does not expect)",
+                            "reading it failed unexpectedly (a bug in kfql: please report it with the file)",
                         ))
                     })
                 })
@@ -414,17 +404,80 @@ impl ParquetFile {
         })
     }
 
-    fn group_error(&self, rg: usize, e: impl std::fmt::Display) -> Error {
-        let columns: Vec<&str> = self
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect();
-        self.data_error(format!(
-            "row group {rg} (columns {}): cannot read it: {e}",
-            columns.join(", ")
-        ))
+    /// Hand `work` every batch of row group `rg` (its `columns`, the rows
+    /// of `selection`) and the position of the batch's first row. The
+    /// Parquet reader's failures, its panics included, stop it with
+    /// [`Stop::Reader`].
+    fn read_group(
+        &self,
+        rg: usize,
+        columns: &[usize],
+        selection: Option<&RowSelection>,
+        mut work: impl FnMut(&RecordBatch, u64) -> Result<(), Error>,
+    ) -> Result<(), Stop> {
+        let reader = open(&self.input)
+            .map_err(|e| Stop::Work(self.data_error(format!("cannot read it: {e}"))))?;
+        let mask = ProjectionMask::roots(self.meta.parquet_schema(), columns.iter().copied());
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(reader, self.meta.clone())
+                .with_row_groups(vec![rg])
+                .with_projection(mask)
+                .with_batch_size(BATCH);
+        if let Some(s) = selection {
+            builder = builder.with_row_selection(s.clone());
+        }
+        let mut batches = in_reader(|| builder.build())
+            .map_err(Stop::Reader)?
+            .map_err(|e| Stop::Reader(e.to_string()))?;
+        let mut first = self.starts.get(rg).copied().unwrap_or(0);
+        while let Some(batch) = in_reader(|| batches.next()).map_err(Stop::Reader)? {
+            let batch = batch.map_err(|e| Stop::Reader(e.to_string()))?;
+            work(&batch, first).map_err(Stop::Work)?;
+            first += batch.num_rows() as u64;
+        }
+        Ok(())
+    }
+
+    /// The error for row group `rg`, whose `columns` the reader failed
+    /// on with `e`. The reader's errors rarely say which column's page
+    /// was bad, so each column is read again on its own: the first that
+    /// fails alone is named, with its own error.
+    fn group_error(
+        &self,
+        rg: usize,
+        columns: &[usize],
+        selection: Option<&RowSelection>,
+        e: String,
+    ) -> Error {
+        let name = |c: usize| self.schema().field(c).name().clone();
+        if columns.len() > 1 {
+            for &c in columns {
+                if let Err(Stop::Reader(alone)) =
+                    self.read_group(rg, &[c], selection, |_, _| Ok(()))
+                {
+                    return self.data_error(format!(
+                        "column `{}` (row group {rg}): cannot read it: {alone}",
+                        name(c)
+                    ));
+                }
+            }
+        }
+        match columns {
+            [c] => self.data_error(format!(
+                "column `{}` (row group {rg}): cannot read it: {e}",
+                name(*c)
+            )),
+            // No column read (a count of every row), or none fails alone.
+            [] => self.data_error(format!("row group {rg}: cannot read it: {e}")),
+            _ => self.data_error(format!(
+                "row group {rg} (columns {}): cannot read it: {e}",
+                columns
+                    .iter()
+                    .map(|&c| name(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
     }
 
     /// Whether a row group may hold a match, judged from the statistics
@@ -523,6 +576,56 @@ fn unit_of(logical: Option<&LogicalType>, ty: &FieldType) -> Option<i128> {
         (Some(LogicalType::Integer(i)), FieldType::Integer) if i.is_signed => Some(1),
         _ => None,
     }
+}
+
+/// Why [`ParquetFile::read_group`] stopped.
+enum Stop {
+    /// The Parquet reader failed: its error or its panic's message.
+    Reader(String),
+    /// The caller's work failed, or the file could not be opened.
+    Work(Error),
+}
+
+thread_local! {
+    /// Whether this thread is inside [`in_reader`], where a panic is
+    /// caught and becomes an error: the hook of [`quiet_reader_panics`]
+    /// stays silent for it.
+    static IN_READER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f`, a call into the Parquet reader, catching a panic: the parquet
+/// crate panics on some corrupt files instead of returning an error. The
+/// panic's message comes back as the error.
+fn in_reader<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let outer = IN_READER.replace(true);
+    // The reader that panicked is dropped, never used again.
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    IN_READER.set(outer);
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("no message");
+        format!("corrupt data that the Parquet reader does not expect ({message})")
+    })
+}
+
+/// Keep the panic hook quiet for the Parquet reader's panics that this
+/// module catches and returns as errors, so that a program (the CLI)
+/// prints the error alone. Every other panic goes to the hook installed
+/// before, as usual. The hook is process-wide, so the program decides;
+/// calling this again does nothing.
+pub fn quiet_reader_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_READER.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn open(input: &Input) -> std::io::Result<Reader> {

@@ -57,6 +57,9 @@ pub fn query<T: Kind>(
     count: bool,
 ) -> Result<Found<T>, Failure> {
     use kfql::arrow::parquet::ParquetFile;
+    // The library turns the reader's panics into errors; without this the
+    // panic hook would print each one above the error line.
+    kfql::arrow::parquet::quiet_reader_panics();
     let file = match data {
         Some(p) if p.as_os_str() != "-" => ParquetFile::open(p),
         _ => {
