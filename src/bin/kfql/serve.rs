@@ -4,7 +4,6 @@
 //! operator needs once (the address, a generated password, a certificate's
 //! fingerprint) and maps failures to exit codes.
 
-use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -142,6 +141,7 @@ pub use with_server::{import, serve, user};
 
 #[cfg(feature = "server")]
 mod with_server {
+    use std::io::BufRead;
     use std::time::Duration;
 
     use kfql::server::{self, AppState, Config, Db, Listen, Tls, User, Users};
