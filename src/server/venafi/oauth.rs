@@ -32,8 +32,8 @@ use base64::Engine as _;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::grants::{self, Grant};
 use super::scope::Scope;
-use super::store::{self, Grant};
 use super::{Fields, Shape, internal, json_bytes, oauth_error};
 use crate::server::http::{note_user, venafi_error};
 use crate::server::{AppState, User};
@@ -188,7 +188,7 @@ async fn authorize(
             ));
         }
         let (grant, access, refresh) = issue(&state, &client_id, &user, scope.to_string())?;
-        store::insert_grant(state.db(), grant.clone())
+        grants::insert(state.db(), grant.clone())
             .await
             .map_err(internal)?;
         Ok(pair_body(&state, &grant, &access, &refresh))
@@ -226,12 +226,12 @@ async fn refresh(
             identity: Some(String::new()),
         };
         let (fresh, access, refresh) = issue(&state, &client_id, &placeholder, String::new())?;
-        let grant = store::refresh(state.db(), hash, client_id, fresh)
+        let grant = grants::refresh(state.db(), hash, client_id, fresh)
             .await
             .map_err(internal)?
             .ok_or_else(invalid)?;
         if state.users().find(&grant.username).is_none() {
-            let _ = store::revoke(state.db(), grant.access_hash.clone()).await;
+            let _ = grants::revoke(state.db(), grant.access_hash.clone()).await;
             return Err(invalid());
         }
         note_user(&ext, &grant.username);
@@ -290,9 +290,7 @@ pub(crate) async fn authenticate(
             "The Authorization header is not Bearer with an access token.",
         ));
     };
-    let grant = store::find_grant(state.db(), hash)
-        .await
-        .map_err(internal)?;
+    let grant = grants::find(state.db(), hash).await.map_err(internal)?;
     let invalid = || unauthorized("The access token is not valid, was revoked, or has expired.");
     let grant = grant.ok_or_else(invalid)?;
     if now_ms() >= grant.expires {
@@ -331,7 +329,7 @@ pub(crate) async fn authenticate(
 /// stop working. 200 with an empty body, as Venafi answers.
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, ext: Extensions) -> Response {
     match authenticate(&state, &headers, &ext, Need::Any).await {
-        Ok(caller) => match store::revoke(state.db(), caller.access_hash).await {
+        Ok(caller) => match grants::revoke(state.db(), caller.access_hash).await {
             Ok(_) => StatusCode::OK.into_response(),
             Err(e) => internal(e),
         },
