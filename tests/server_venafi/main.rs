@@ -12,6 +12,7 @@ mod oauth;
 mod postgres;
 mod pytpp;
 mod support;
+mod throughput;
 mod tickets;
 
 #[allow(dead_code)] // connect() is for the SQL tests
