@@ -1,7 +1,7 @@
 //! The SQL behind OAuth, for both engines: grants in `venafi_tokens`
 //! (migration 0003), written as [`super::store`] writes tickets.
 
-use super::store::lite;
+use super::store::{lite, prepared};
 use crate::server::{Db, DbError};
 
 /// One OAuth grant: the hashes of an access token and of the refresh
@@ -76,9 +76,10 @@ async fn pg_insert_grant(
     client: &impl deadpool_postgres::GenericClient,
     g: &Grant,
 ) -> Result<(), DbError> {
+    let stmt = prepared(client, INSERT_GRANT).await?;
     client
         .execute(
-            INSERT_GRANT,
+            &stmt,
             &[
                 &g.access_hash,
                 &g.refresh_hash,
@@ -129,12 +130,14 @@ pub(crate) async fn find(db: &Db, access_hash: String) -> Result<Option<Grant>, 
             })
             .await
         }
-        Db::Postgres(pool) => Db::postgres(pool)
-            .await?
-            .query_opt(&sql, &[&access_hash])
-            .await?
-            .map(|r| grant_postgres(&r))
-            .transpose(),
+        Db::Postgres(pool) => {
+            let conn = Db::postgres(pool).await?;
+            let stmt = prepared(&conn, &sql).await?;
+            conn.query_opt(&stmt, &[&access_hash])
+                .await?
+                .map(|r| grant_postgres(&r))
+                .transpose()
+        }
     }
 }
 
@@ -185,8 +188,9 @@ pub(crate) async fn refresh(
         Db::Postgres(pool) => {
             let mut conn = Db::postgres(pool).await?;
             let tx = conn.transaction().await?;
+            let stmt = prepared(&tx, &sql).await?;
             let Some(row) = tx
-                .query_opt(&sql, &[&refresh_hash, &client_id, &now])
+                .query_opt(&stmt, &[&refresh_hash, &client_id, &now])
                 .await?
             else {
                 return Ok(None);

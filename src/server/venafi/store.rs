@@ -192,6 +192,15 @@ impl ReadRow {
     }
 }
 
+/// `sql` prepared on this PostgreSQL connection, once: deadpool keeps each
+/// connection's statements, which saves a round trip per query.
+pub(super) async fn prepared(
+    client: &impl deadpool_postgres::GenericClient,
+    sql: &str,
+) -> Result<tokio_postgres::Statement, DbError> {
+    Ok(client.prepare_cached(sql).await?)
+}
+
 fn sqlite_insert(conn: &rusqlite::Connection, row: &TicketRow) -> Result<(), DbError> {
     conn.prepare_cached(&lite(INSERT_TICKET))?
         .execute(rusqlite::params![
@@ -212,9 +221,10 @@ async fn pg_insert(
     client: &impl deadpool_postgres::GenericClient,
     row: &TicketRow,
 ) -> Result<(), DbError> {
+    let stmt = prepared(client, INSERT_TICKET).await?;
     client
         .execute(
-            INSERT_TICKET,
+            &stmt,
             &[
                 &row.guid,
                 &row.object_dn,
@@ -286,7 +296,8 @@ pub(crate) async fn find_ticket(db: &Db, guid: Guid) -> Result<Option<StoredTick
         }
         Db::Postgres(pool) => {
             let conn = Db::postgres(pool).await?;
-            match conn.query_opt(&sql, &[&key]).await? {
+            let stmt = prepared(&conn, &sql).await?;
+            match conn.query_opt(&stmt, &[&key]).await? {
                 Some(r) => Some(ReadRow::postgres(&r)?),
                 None => None,
             }
@@ -308,11 +319,11 @@ pub(crate) async fn exists(db: &Db, guid: Guid) -> Result<bool, DbError> {
             })
             .await
         }
-        Db::Postgres(pool) => Ok(Db::postgres(pool)
-            .await?
-            .query_one(SQL, &[&key])
-            .await?
-            .try_get(0)?),
+        Db::Postgres(pool) => {
+            let conn = Db::postgres(pool).await?;
+            let stmt = prepared(&conn, SQL).await?;
+            Ok(conn.query_one(&stmt, &[&key]).await?.try_get(0)?)
+        }
     }
 }
 
@@ -458,7 +469,8 @@ pub(crate) async fn update_status(
             let mut conn = Db::postgres(pool).await?;
             let tx = conn.transaction().await?;
             let select = format!("{SELECT} FOR UPDATE");
-            let Some(row) = tx.query_opt(&select, &[&key]).await? else {
+            let stmt = prepared(&tx, &select).await?;
+            let Some(row) = tx.query_opt(&stmt, &[&key]).await? else {
                 return Ok(Updated::NoTicket);
             };
             let approvers: String = row.try_get(0)?;
@@ -467,8 +479,9 @@ pub(crate) async fn update_status(
                 return Ok(Updated::NotApprover);
             }
             let updated = updated_text(old.as_deref())?;
+            let stmt = prepared(&tx, UPDATE).await?;
             tx.execute(
-                UPDATE,
+                &stmt,
                 &[&key, &status, &updated, &explanation, &start, &stop],
             )
             .await?;
