@@ -105,12 +105,13 @@ fn token_hash(token: &str) -> Option<String> {
     )
 }
 
-/// A fresh grant for `user` with `scope` (hashes stored, tokens returned).
+/// A fresh grant for `user` with `scope` (hashes stored, tokens returned);
+/// `None` leaves user, identity and scope empty for [`grants::refresh`] to
+/// fill from the grant it replaces.
 fn issue(
     state: &AppState,
     client_id: &str,
-    user: &User,
-    scope: String,
+    user: Option<(&User, String)>,
 ) -> Result<(Grant, String, String), Response> {
     let (access, refresh) = (new_token()?, new_token()?);
     let lifetime = state.config().token_lifetime;
@@ -122,9 +123,12 @@ fn issue(
         access_hash: token_hash(&access).unwrap_or_default(),
         refresh_hash: token_hash(&refresh).unwrap_or_default(),
         client_id: client_id.to_owned(),
-        username: user.name.clone(),
-        identity: user.identity(),
-        scope,
+        username: user
+            .as_ref()
+            .map(|(u, _)| u.name.clone())
+            .unwrap_or_default(),
+        identity: user.as_ref().map(|(u, _)| u.identity()).unwrap_or_default(),
+        scope: user.map(|(_, s)| s).unwrap_or_default(),
         issued: now,
         expires: now.saturating_add(life_ms),
         refresh_until: now.saturating_add(life_ms.saturating_mul(i64::from(REFRESH_FACTOR))),
@@ -187,7 +191,7 @@ async fn authorize(
                 format!("The user may not have the scope `{scope}`."),
             ));
         }
-        let (grant, access, refresh) = issue(&state, &client_id, &user, scope.to_string())?;
+        let (grant, access, refresh) = issue(&state, &client_id, Some((&user, scope.to_string())))?;
         grants::insert(state.db(), grant.clone())
             .await
             .map_err(internal)?;
@@ -218,14 +222,7 @@ async fn refresh(
         let hash = token_hash(&token).ok_or_else(invalid)?;
         // The new pair takes the old grant's user, identity and scope in
         // the same transaction that deletes the old grant.
-        let placeholder = User {
-            name: String::new(),
-            password_hash: String::new(),
-            permissions: Vec::new(),
-            scopes: Vec::new(),
-            identity: Some(String::new()),
-        };
-        let (fresh, access, refresh) = issue(&state, &client_id, &placeholder, String::new())?;
+        let (fresh, access, refresh) = issue(&state, &client_id, None)?;
         let grant = grants::refresh(state.db(), hash, client_id, fresh)
             .await
             .map_err(internal)?
