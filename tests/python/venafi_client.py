@@ -57,6 +57,15 @@ def main():
         verify_ssl=False,
     )
     sdk = api.websdk
+    # A wrong password: pytpp raises, quoting the OAuth `error` (its models
+    # read names ignoring case, so `error` fills its `Error` field).
+    try:
+        Authenticate(host=urlparse(url).netloc, username=user, password="wrong",
+                     application_id="kfql-pytpp", scope="configuration")
+        check(False, "a wrong password was accepted")
+    except InvalidResponseError as e:
+        check(e.response.status_code == 400, f"wrong password: {e.response.status_code}")
+        check("invalid_grant" in str(e), f"wrong password: {e}")
     # Authenticate called /vedauth/Authorize/OAuth and then
     # /vedsdk/SystemStatus/Version, which it parses as a version number.
     check(sdk._oauth.token_type == "Bearer", f"token_type {sdk._oauth.token_type!r}")

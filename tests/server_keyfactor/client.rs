@@ -3,39 +3,15 @@ use kfql::server::{Config, StatusFormat};
 use kfql::{Direction, Page, Sort};
 use serde_json::Value;
 
+use crate::venv::python_or_skip;
 use crate::{ME, PASSWORD, Service, default_sort, expected, sample, sort};
-
-/// The Python interpreter of the tests' virtual environment
-/// (tests/python/setup.sh): $KFQL_PYTHON_VENV, else target/python-venv.
-/// Missing, it fails the test under CI and skips it loudly otherwise.
-fn python(test: &str) -> Option<std::path::PathBuf> {
-    let venv = std::env::var_os("KFQL_PYTHON_VENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-venv")
-        });
-    let python = venv.join("bin/python");
-    if python.exists() {
-        return Some(python);
-    }
-    let message = format!(
-        "{test}: no Python environment at {}: run tests/python/setup.sh",
-        venv.display()
-    );
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    if ci {
-        panic!("{message} (CI requires it)");
-    }
-    eprintln!("\n!!! SKIPPED {message}\n");
-    None
-}
 
 /// keyfactor-v-1-client, Keyfactor's OpenAPI-generated Python client,
 /// against a server writing Status as integers: every instance decodes
 /// into its models, and its pages, totals, /My and /{id} are memory's.
 #[test]
 fn the_vendors_python_client() {
-    let Some(python) = python("the_vendors_python_client") else {
+    let Some(python) = python_or_skip("the_vendors_python_client") else {
         return;
     };
     let mut records = sample();
@@ -143,7 +119,7 @@ fn the_vendors_python_client() {
 /// default: its model refuses them, which is why the integer mode exists.
 #[test]
 fn the_vendors_python_client_needs_integer_status() {
-    let Some(python) = python("the_vendors_python_client_needs_integer_status") else {
+    let Some(python) = python_or_skip("the_vendors_python_client_needs_integer_status") else {
         return;
     };
     let s = Service::sqlite(Config::default(), sample());

@@ -14,6 +14,8 @@ mod client;
 mod differential;
 mod errors;
 mod routes;
+#[path = "../python/venv.rs"]
+mod venv;
 
 use std::time::Duration;
 

@@ -43,6 +43,7 @@ use super::http::venafi_error;
 use super::{AppState, Db, DbError};
 use crate::venafi::strict::Json;
 
+mod grants;
 pub mod oauth;
 mod scope;
 mod store;

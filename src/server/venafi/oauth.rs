@@ -32,8 +32,8 @@ use base64::Engine as _;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::grants::{self, Grant};
 use super::scope::Scope;
-use super::store::{self, Grant};
 use super::{Fields, Shape, internal, json_bytes, oauth_error};
 use crate::server::http::{note_user, venafi_error};
 use crate::server::{AppState, User};
@@ -105,12 +105,13 @@ fn token_hash(token: &str) -> Option<String> {
     )
 }
 
-/// A fresh grant for `user` with `scope` (hashes stored, tokens returned).
+/// A fresh grant for `user` with `scope` (hashes stored, tokens returned);
+/// `None` leaves user, identity and scope empty for [`grants::refresh`] to
+/// fill from the grant it replaces.
 fn issue(
     state: &AppState,
     client_id: &str,
-    user: &User,
-    scope: String,
+    user: Option<(&User, String)>,
 ) -> Result<(Grant, String, String), Response> {
     let (access, refresh) = (new_token()?, new_token()?);
     let lifetime = state.config().token_lifetime;
@@ -122,9 +123,12 @@ fn issue(
         access_hash: token_hash(&access).unwrap_or_default(),
         refresh_hash: token_hash(&refresh).unwrap_or_default(),
         client_id: client_id.to_owned(),
-        username: user.name.clone(),
-        identity: user.identity(),
-        scope,
+        username: user
+            .as_ref()
+            .map(|(u, _)| u.name.clone())
+            .unwrap_or_default(),
+        identity: user.as_ref().map(|(u, _)| u.identity()).unwrap_or_default(),
+        scope: user.map(|(_, s)| s).unwrap_or_default(),
         issued: now,
         expires: now.saturating_add(life_ms),
         refresh_until: now.saturating_add(life_ms.saturating_mul(i64::from(REFRESH_FACTOR))),
@@ -187,8 +191,8 @@ async fn authorize(
                 format!("The user may not have the scope `{scope}`."),
             ));
         }
-        let (grant, access, refresh) = issue(&state, &client_id, &user, scope.to_string())?;
-        store::insert_grant(state.db(), grant.clone())
+        let (grant, access, refresh) = issue(&state, &client_id, Some((&user, scope.to_string())))?;
+        grants::insert(state.db(), grant.clone())
             .await
             .map_err(internal)?;
         Ok(pair_body(&state, &grant, &access, &refresh))
@@ -218,20 +222,13 @@ async fn refresh(
         let hash = token_hash(&token).ok_or_else(invalid)?;
         // The new pair takes the old grant's user, identity and scope in
         // the same transaction that deletes the old grant.
-        let placeholder = User {
-            name: String::new(),
-            password_hash: String::new(),
-            permissions: Vec::new(),
-            scopes: Vec::new(),
-            identity: Some(String::new()),
-        };
-        let (fresh, access, refresh) = issue(&state, &client_id, &placeholder, String::new())?;
-        let grant = store::refresh(state.db(), hash, client_id, fresh)
+        let (fresh, access, refresh) = issue(&state, &client_id, None)?;
+        let grant = grants::refresh(state.db(), hash, client_id, fresh)
             .await
             .map_err(internal)?
             .ok_or_else(invalid)?;
         if state.users().find(&grant.username).is_none() {
-            let _ = store::revoke(state.db(), grant.access_hash.clone()).await;
+            let _ = grants::revoke(state.db(), grant.access_hash.clone()).await;
             return Err(invalid());
         }
         note_user(&ext, &grant.username);
@@ -290,9 +287,7 @@ pub(crate) async fn authenticate(
             "The Authorization header is not Bearer with an access token.",
         ));
     };
-    let grant = store::find_grant(state.db(), hash)
-        .await
-        .map_err(internal)?;
+    let grant = grants::find(state.db(), hash).await.map_err(internal)?;
     let invalid = || unauthorized("The access token is not valid, was revoked, or has expired.");
     let grant = grant.ok_or_else(invalid)?;
     if now_ms() >= grant.expires {
@@ -331,7 +326,7 @@ pub(crate) async fn authenticate(
 /// stop working. 200 with an empty body, as Venafi answers.
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, ext: Extensions) -> Response {
     match authenticate(&state, &headers, &ext, Need::Any).await {
-        Ok(caller) => match store::revoke(state.db(), caller.access_hash).await {
+        Ok(caller) => match grants::revoke(state.db(), caller.access_hash).await {
             Ok(_) => StatusCode::OK.into_response(),
             Err(e) => internal(e),
         },
