@@ -101,11 +101,9 @@ pub(crate) async fn insert(db: &Db, grant: Grant) -> Result<(), DbError> {
     let now = grant.issued;
     match db {
         Db::Sqlite(pool) => {
-            Db::sqlite_write(pool, move |conn| {
-                let tx = conn.transaction()?;
-                tx.prepare_cached(&lite(PURGE))?.execute([now])?;
-                sqlite_insert_grant(&tx, &grant)?;
-                tx.commit()?;
+            Db::sqlite_write_batched(pool, move |conn| {
+                conn.prepare_cached(&lite(PURGE))?.execute([now])?;
+                sqlite_insert_grant(&conn, &grant)?;
                 Ok(())
             })
             .await
@@ -165,10 +163,9 @@ pub(crate) async fn refresh(
     };
     match db {
         Db::Sqlite(pool) => {
-            Db::sqlite_write(pool, move |conn| {
-                let tx = conn.transaction()?;
+            Db::sqlite_write_batched(pool, move |conn| {
                 let old = {
-                    let mut stmt = tx.prepare_cached(&lite(&sql))?;
+                    let mut stmt = conn.prepare_cached(&lite(&sql))?;
                     let mut rows = stmt.query_map(
                         rusqlite::params![refresh_hash, client_id, now],
                         grant_sqlite,
@@ -179,8 +176,7 @@ pub(crate) async fn refresh(
                     return Ok(None);
                 };
                 fill(&mut fresh, old);
-                sqlite_insert_grant(&tx, &fresh)?;
-                tx.commit()?;
+                sqlite_insert_grant(&conn, &fresh)?;
                 Ok(Some(fresh))
             })
             .await
@@ -208,7 +204,7 @@ pub(crate) async fn revoke(db: &Db, access_hash: String) -> Result<bool, DbError
     const SQL: &str = "DELETE FROM venafi_tokens WHERE access_hash = $1";
     let n = match db {
         Db::Sqlite(pool) => {
-            Db::sqlite_write(pool, move |conn| {
+            Db::sqlite_write_batched(pool, move |conn| {
                 Ok(conn.prepare_cached(&lite(SQL))?.execute([access_hash])? as u64)
             })
             .await?

@@ -245,7 +245,9 @@ async fn pg_insert(
 pub(crate) async fn insert_ticket(db: &Db, ticket: &WorkflowTicket) -> Result<(), DbError> {
     let row = TicketRow::of(ticket)?;
     match db {
-        Db::Sqlite(pool) => Db::sqlite_write(pool, move |conn| sqlite_insert(conn, &row)).await,
+        Db::Sqlite(pool) => {
+            Db::sqlite_write_batched(pool, move |conn| sqlite_insert(conn, &row)).await
+        }
         Db::Postgres(pool) => pg_insert(&Db::postgres(pool).await?, &row).await,
     }
 }
@@ -437,10 +439,9 @@ pub(crate) async fn update_status(
     };
     match db {
         Db::Sqlite(pool) => {
-            Db::sqlite_write(pool, move |conn| {
-                let tx = conn.transaction()?;
+            Db::sqlite_write_batched(pool, move |conn| {
                 let found: Option<(String, Option<String>)> = {
-                    let mut stmt = tx.prepare_cached(&lite(SELECT))?;
+                    let mut stmt = conn.prepare_cached(&lite(SELECT))?;
                     let mut rows = stmt.query_map([&key], |r| Ok((r.get(0)?, r.get(1)?)))?;
                     rows.next().transpose()?
                 };
@@ -451,7 +452,7 @@ pub(crate) async fn update_status(
                     return Ok(Updated::NotApprover);
                 }
                 let updated = updated_text(old.as_deref())?;
-                tx.prepare_cached(&lite(UPDATE))?
+                conn.prepare_cached(&lite(UPDATE))?
                     .execute(rusqlite::params![
                         key,
                         status,
@@ -460,7 +461,6 @@ pub(crate) async fn update_status(
                         start,
                         stop
                     ])?;
-                tx.commit()?;
                 Ok(Updated::Done)
             })
             .await
@@ -497,7 +497,7 @@ pub(crate) async fn delete_ticket(db: &Db, guid: Guid) -> Result<bool, DbError> 
     let key = guid.to_string();
     let n = match db {
         Db::Sqlite(pool) => {
-            Db::sqlite_write(pool, move |conn| {
+            Db::sqlite_write_batched(pool, move |conn| {
                 Ok(conn.prepare_cached(&lite(SQL))?.execute([key])? as u64)
             })
             .await?
