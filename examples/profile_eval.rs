@@ -12,13 +12,19 @@
 //! number of passes (default 10) and the evaluator: `filter`
 //! (`Filter::count`, the default), `bound` (`Filter::bind` to
 //! `WorkflowInstance`, then `Bound::count`), `slice` (`Bound::count_slice`)
-//! or `closure-q4` (a hand-written Q4, the query argument aside). Prints the number of matches
-//! per pass; divide the instructions of `count_matches` by records × passes.
+//! or `closure` (the benchmarks' hand-written baseline; the query must be
+//! one of Q1–Q4 of `benches/common`, spelled exactly). Prints the number of
+//! matches per pass; divide the instructions of the counting function
+//! (`count_matches`, `count_bound`, `count_slice`, `count_closure`) by
+//! records × passes.
+
+// The queries and the baselines the benchmarks use.
+#[path = "../benches/common/mod.rs"]
+mod common;
 
 use std::error::Error;
 use std::hint::black_box;
 
-use chrono::{TimeZone, Utc};
 use kfql::{Context, keyfactor};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -27,13 +33,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let count: usize = args.next().map_or(Ok(100_000), |n| n.parse())?;
     let passes: usize = args.next().map_or(Ok(10), |n| n.parse())?;
     let mode = args.next().unwrap_or_else(|| "filter".into());
-    let now = Utc.with_ymd_and_hms(2024, 7, 1, 0, 0, 0).unwrap();
-    let mut records = keyfactor::sample(count, now, 42);
-    // As the benchmarks do: reference ids spread over 1..=1,000,000, so
-    // that Q4's `ReferenceId -gt 500000` keeps about half at any size.
-    for (i, r) in records.iter_mut().enumerate() {
-        r.reference_id = (i as i64 * 1_000_000) / count.max(1) as i64 + 1;
-    }
+    let now = common::now();
+    // As the benchmarks' records: reference ids spread over 1..=1,000,000,
+    // so that Q4's `ReferenceId -gt 500000` keeps about half at any size.
+    let records = common::records(count.max(1));
     let filter = kfql::compile(&query, &keyfactor::schema(), &Context::new(now))?;
     let bound = filter.bind::<keyfactor::WorkflowInstance>()?;
     let mut matches = 0;
@@ -41,11 +44,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         matches = match mode.as_str() {
             "bound" => count_bound(&bound, black_box(&records)),
             "slice" => count_slice(&bound, black_box(&records)),
-            "closure-q4" => count_q4_closure(black_box(&records)),
+            "closure" => {
+                let base = common::baseline(&query).ok_or("`closure` runs Q1–Q4 only")?;
+                count_closure(base, black_box(&records))
+            }
             "filter" => count_matches(&filter, black_box(&records)),
             other => {
                 return Err(format!(
-                    "unknown evaluator `{other}`: filter, bound, slice or closure-q4"
+                    "unknown evaluator `{other}`: filter, bound, slice or closure"
                 )
                 .into());
             }
@@ -68,26 +74,13 @@ fn count_bound(
     bound.count(records)
 }
 
-/// BENCHMARKS.md's hand-written Q4 (whatever the query argument says).
+/// The benchmarks' baseline, as they run it.
 #[inline(never)]
-fn count_q4_closure(records: &[keyfactor::WorkflowInstance]) -> u64 {
-    use keyfactor::Status;
-    let revocation = |t: &str| {
-        let t = t.trim_end_matches(' ');
-        if t.is_ascii() {
-            t.eq_ignore_ascii_case("revocation")
-        } else {
-            t.to_lowercase() == "revocation"
-        }
-    };
-    records
-        .iter()
-        .filter(|r| {
-            matches!(r.status, Status::Running | Status::Suspended)
-                && r.reference_id > 500_000
-                && r.effective_workflow_type().is_some_and(|t| !revocation(t))
-        })
-        .count() as u64
+fn count_closure(
+    base: fn(&keyfactor::WorkflowInstance) -> bool,
+    records: &[keyfactor::WorkflowInstance],
+) -> u64 {
+    records.iter().filter(|r| base(r)).count() as u64
 }
 
 #[inline(never)]

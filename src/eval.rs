@@ -176,7 +176,9 @@ impl Test {
                 o.needle = Some(needle);
                 o.negate = *negate;
             }
-            (6, Test::Range { lo, hi, negate, .. }) => (o.lo, o.hi, o.negate) = (*lo, *hi, *negate),
+            (6, Test::Range { lo, hi, negate, .. }) => {
+                (o.ints, o.negate) = (i64_bounds(*lo, *hi), *negate);
+            }
             (
                 7,
                 Test::Range {
@@ -200,8 +202,10 @@ impl Test {
 #[derive(Clone, Copy)]
 pub(crate) struct Operands<'t> {
     needle: Option<&'t Needle>,
-    lo: Nanos,
-    hi: Nanos,
+    /// An integer range as inclusive `i64` bounds: a stored integer is an
+    /// `i64`, and comparing it as one spares the `i128` arithmetic of
+    /// [`Nanos`] in the loop over records.
+    ints: (i64, i64),
     at: (DateTime<Utc>, DateTime<Utc>),
     bits: u128,
     index: usize,
@@ -213,8 +217,7 @@ impl Default for Operands<'_> {
     fn default() -> Self {
         Operands {
             needle: None,
-            lo: 0,
-            hi: 0,
+            ints: (1, 0),
             at: (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MIN_UTC),
             bits: 0,
             index: 0,
@@ -239,7 +242,13 @@ impl Operands<'_> {
             3 => text_op(TextOp::Contains),
             4 => text_op(TextOp::StartsWith),
             5 => text_op(TextOp::EndsWith),
-            6 => int_in(self.lo, self.hi, self.negate, v),
+            6 => match v {
+                FieldValue::Int(n) => {
+                    let (lo, hi) = self.ints;
+                    (lo <= n && n <= hi) != self.negate
+                }
+                _ => false,
+            },
             7 => time_in(&self.at, self.negate, v),
             8 => guid_is(self.bits, self.negate, v),
             9 => bool_is(self.flag, self.negate, v),
@@ -248,6 +257,19 @@ impl Operands<'_> {
             _ => false,
         }
     }
+}
+
+/// `[lo, hi)` as inclusive `i64` bounds holding the same `i64`s; `(1, 0)`,
+/// which holds none, when it holds none.
+fn i64_bounds(lo: Nanos, hi: Nanos) -> (i64, i64) {
+    let (min, max) = (Nanos::from(i64::MIN), Nanos::from(i64::MAX));
+    if lo >= hi || lo > max || hi <= min {
+        return (1, 0);
+    }
+    // Clamped, both are `i64`s (`lo ≤ max` and `hi - 1 ≥ min` now), and
+    // the `i64`s between them are those of `[lo, hi)`.
+    let clamp = |x: Nanos| i64::try_from(x.clamp(min, max)).unwrap_or_default();
+    (clamp(lo), clamp(hi - 1))
 }
 
 // One function per comparison, shared by both evaluators. Each takes the
@@ -340,5 +362,46 @@ pub(crate) fn text_test(how: TextOp, needle: &Needle, hay: &str) -> bool {
         TextOp::Contains => needle.within(hay),
         TextOp::StartsWith => needle.prefix_of(hay),
         TextOp::EndsWith => needle.suffix_of(hay),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_ranges_keep_their_i64s_at_the_edges() {
+        let (min, max) = (Nanos::from(i64::MIN), Nanos::from(i64::MAX));
+        let ranges = [
+            (0, 1),
+            (5, 5),
+            (6, 5),
+            (-3, 4),
+            (min - 10, min),
+            (min - 10, min + 1),
+            (max, max + 1),
+            (max + 1, max + 5),
+            (min - 1, max + 2),
+        ];
+        let ns = [
+            i64::MIN,
+            i64::MIN + 1,
+            -3,
+            -1,
+            0,
+            1,
+            3,
+            4,
+            5,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        for (lo, hi) in ranges {
+            let (a, b) = i64_bounds(lo, hi);
+            for n in ns {
+                let want = lo <= Nanos::from(n) && Nanos::from(n) < hi;
+                assert_eq!(a <= n && n <= b, want, "{n} in [{lo}, {hi})");
+            }
+        }
     }
 }

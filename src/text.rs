@@ -16,6 +16,7 @@ use crate::bytes::{ONES, zero_bytes};
 use std::cmp::Ordering;
 
 /// `text` without trailing U+0020 spaces (only those, as SQL Server's `=`).
+#[inline]
 pub(crate) fn trim_spaces(text: &str) -> &str {
     text.trim_end_matches(' ')
 }
@@ -80,12 +81,22 @@ impl Needle {
         &self.folded
     }
 
-    /// `fold(hay) == needle`.
+    /// `fold(hay) == needle`, in one pass over the hay's ASCII prefix:
+    /// there folding maps byte `i` to byte `i` of the folded text, so the
+    /// first difference is the answer (most hays differ early), and only a
+    /// hay that reaches a non-ASCII byte first is folded whole.
+    #[inline]
     pub(crate) fn equals(&self, hay: &str) -> bool {
-        if hay.is_ascii() {
-            return self.ascii && hay.eq_ignore_ascii_case(&self.folded);
+        let needle = self.folded.as_bytes();
+        for (i, &b) in hay.as_bytes().iter().enumerate() {
+            if !b.is_ascii() {
+                return with_folded(hay, |h| h == self.folded);
+            }
+            if needle.get(i) != Some(&b.to_ascii_lowercase()) {
+                return false;
+            }
         }
-        with_folded(hay, |h| h == self.folded)
+        hay.len() == needle.len()
     }
 
     /// `fold(hay).starts_with(needle)`.
@@ -238,6 +249,17 @@ mod tests {
             proptest::prop_assert_eq!(n.prefix_of(&hay), h.starts_with(&f), "prefix_of");
             proptest::prop_assert_eq!(n.suffix_of(&hay), h.ends_with(&f), "suffix_of");
             proptest::prop_assert_eq!(n.equals(&hay), h == f, "equals");
+        }
+
+        /// Hays as short as the needles, so that many are equal.
+        #[test]
+        fn equals_agrees_with_folding_the_whole_haystack(
+            hay in proptest::string::string_regex(&format!("{ALPHABET}{{0,5}}")).unwrap(),
+            needle in proptest::string::string_regex(&format!("{ALPHABET}{{0,5}}")).unwrap(),
+        ) {
+            let n = Needle::new(&needle);
+            proptest::prop_assert_eq!(n.equals(&hay), fold(&hay) == n.as_str());
+            proptest::prop_assert!(n.equals(&needle));
         }
     }
 

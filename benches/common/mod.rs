@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each bench uses only part of it
 
 use chrono::{DateTime, TimeZone, Utc};
-use kfql::keyfactor::{self, WorkflowInstance};
+use kfql::keyfactor::{self, Status, WorkflowInstance};
 
 pub const Q1: &str = r#"Status -eq "Running""#;
 pub const Q2: &str = r#"Status -eq "Failed" AND StartDate -ge "2024-06-01""#;
@@ -26,6 +26,37 @@ pub fn records(n: usize) -> Vec<WorkflowInstance> {
         r.reference_id = (i as i64 * 1_000_000) / n as i64 + 1;
     }
     rs
+}
+
+/// The hand-written baseline of Q1–Q4: what a careful engineer writes by
+/// hand for the same semantics: case folding (ASCII fast path,
+/// `to_lowercase` otherwise), trailing spaces ignored by equality, `-ge D`
+/// from D 00:00 in the context's zone (UTC), null fields matching nothing,
+/// WorkflowType read from Definition. `None` for any other query.
+pub fn baseline(q: &str) -> Option<fn(&WorkflowInstance) -> bool> {
+    Some(match q {
+        Q1 => |r| r.status == Status::Running,
+        Q2 => |r| r.status == Status::Failed && r.start_date.is_some_and(|d| d >= june()),
+        Q3 => |r| {
+            r.title
+                .as_deref()
+                .is_some_and(|t| contains_ci(t, "appsrvr1"))
+                || r.initiating_user_name
+                    .as_deref()
+                    .is_some_and(|u| starts_ci(u, "keyexample\\j"))
+        },
+        Q4 => |r| {
+            matches!(r.status, Status::Running | Status::Suspended)
+                && r.reference_id > 500_000
+                && r.effective_workflow_type()
+                    .is_some_and(|t| !eq_ci(t, "revocation"))
+        },
+        _ => return None,
+    })
+}
+
+fn june() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap()
 }
 
 /// `-contains` as the baselines spell it: ASCII folding, `to_lowercase`

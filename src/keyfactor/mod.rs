@@ -128,11 +128,13 @@ pub fn schema() -> Schema {
 
 impl WorkflowInstance {
     /// `DefinitionId`, or `Definition.Id` when that is absent.
+    #[inline] // read in bound filters' loops over records
     pub fn effective_definition_id(&self) -> Option<Guid> {
         self.definition_id.or_else(|| self.definition.as_ref()?.id)
     }
 
     /// `WorkflowType`, or `Definition.WorkflowType` when that is absent.
+    #[inline] // read in bound filters' loops over records
     pub fn effective_workflow_type(&self) -> Option<&str> {
         self.workflow_type
             .as_deref()

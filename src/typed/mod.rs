@@ -86,7 +86,7 @@ pub trait TypedRecord: Record {
     ) where
         Self: Sized,
     {
-        selection.retain(|i| records[i].borrow().eval_leaf(code, leaf));
+        selection.retain(records, |r| r.borrow().eval_leaf(code, leaf));
     }
 
     /// The position of the field named exactly `name` (case-sensitive, as
@@ -436,7 +436,7 @@ pub mod __private {
             selection.clear();
             return;
         };
-        selection.retain(|i| operands.eval::<K>(get(records[i].borrow())));
+        selection.retain(records, |r| operands.eval::<K>(get(r.borrow())));
     }
 
     /// The value of a `#[kfql(with = "method")]` field: what the method
