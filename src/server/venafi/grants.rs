@@ -103,7 +103,7 @@ pub(crate) async fn insert(db: &Db, grant: Grant) -> Result<(), DbError> {
         Db::Sqlite(pool) => {
             Db::sqlite_write_batched(pool, move |conn| {
                 conn.prepare_cached(&lite(PURGE))?.execute([now])?;
-                sqlite_insert_grant(&conn, &grant)?;
+                sqlite_insert_grant(conn, &grant)?;
                 Ok(())
             })
             .await
@@ -176,7 +176,7 @@ pub(crate) async fn refresh(
                     return Ok(None);
                 };
                 fill(&mut fresh, old);
-                sqlite_insert_grant(&conn, &fresh)?;
+                sqlite_insert_grant(conn, &fresh)?;
                 Ok(Some(fresh))
             })
             .await
