@@ -203,6 +203,27 @@ impl Db {
         .map_err(|e| DbError::Task(e.to_string()))?
     }
 
+    /// How many rows `table` holds. The name is kfql's own, never a
+    /// request's.
+    pub(crate) async fn count_rows(&self, table: &'static str) -> Result<u64, DbError> {
+        let sql = format!("SELECT count(*) FROM {table}");
+        let n: i64 = match self {
+            Db::Sqlite(pool) => {
+                Db::sqlite_read(
+                    pool,
+                    move |conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?),
+                )
+                .await?
+            }
+            Db::Postgres(pool) => Db::postgres(pool)
+                .await?
+                .query_one(&sql, &[])
+                .await?
+                .try_get(0)?,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// A PostgreSQL connection from the pool.
     pub async fn postgres(
         pool: &deadpool_postgres::Pool,

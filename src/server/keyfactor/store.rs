@@ -322,18 +322,7 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
 
 /// How many instances are stored.
 pub(crate) async fn count(db: &Db) -> Result<u64, DbError> {
-    const COUNT: &str = "SELECT count(*) FROM workflow_instances";
-    let n: i64 = match db {
-        Db::Sqlite(pool) => {
-            Db::sqlite_read(pool, |conn| Ok(conn.query_row(COUNT, [], |r| r.get(0))?)).await?
-        }
-        Db::Postgres(pool) => Db::postgres(pool)
-            .await?
-            .query_one(COUNT, &[])
-            .await?
-            .get(0),
-    };
-    Ok(u64::try_from(n).unwrap_or(0))
+    db.count_rows("workflow_instances").await
 }
 
 /// One page and the total of `stmt`, read in one transaction so that the

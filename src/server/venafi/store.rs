@@ -509,16 +509,5 @@ pub(crate) async fn delete_ticket(db: &Db, guid: Guid) -> Result<bool, DbError> 
 
 /// How many tickets are stored.
 pub(crate) async fn count(db: &Db) -> Result<u64, DbError> {
-    const SQL: &str = "SELECT count(*) FROM workflow_tickets";
-    let n: i64 = match db {
-        Db::Sqlite(pool) => {
-            Db::sqlite_read(pool, |conn| Ok(conn.query_row(SQL, [], |r| r.get(0))?)).await?
-        }
-        Db::Postgres(pool) => Db::postgres(pool)
-            .await?
-            .query_one(SQL, &[])
-            .await?
-            .try_get(0)?,
-    };
-    Ok(u64::try_from(n).unwrap_or(0))
+    db.count_rows("workflow_tickets").await
 }
