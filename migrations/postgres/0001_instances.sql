@@ -34,10 +34,17 @@ CREATE TABLE workflow_instances (
 CREATE UNIQUE INDEX workflow_instances_id ON workflow_instances (id);
 -- Status -eq / -ne / an OR of them: `status = $1` and `status IN (…)`.
 CREATE INDEX workflow_instances_status ON workflow_instances (status);
--- Status with a time range, the most common filter (`Status -eq "Failed"
--- AND StartDate -ge "%TODAY-30%"`): its count reads only this index
--- (measured on SQLite over 100,000 instances: 0.45 ms against 18 ms).
-CREATE INDEX workflow_instances_status_start ON workflow_instances (status, start_date);
+-- Status with the default sort and with StartDate, the most common filter
+-- and sort (`Status -eq "Failed" AND StartDate -ge "%TODAY-30%"`, newest
+-- first): a page walks one status's entries in the sort's order, and the
+-- count of a time range reads the index alone.
+CREATE INDEX workflow_instances_status_step ON workflow_instances
+    (status, (lower(rtrim(current_step_display_name, ' ')) COLLATE "C") NULLS FIRST,
+     reference_id NULLS FIRST, seq);
+CREATE INDEX workflow_instances_status_start ON workflow_instances
+    (status, start_date NULLS FIRST, reference_id NULLS FIRST, seq);
+CREATE INDEX workflow_instances_status_start_desc ON workflow_instances
+    (status, start_date DESC NULLS LAST, reference_id NULLS FIRST, seq);
 -- The sorts, on the expressions the SQL sorts by, with its tie-breaks
 -- (ReferenceId, then input order, both ascending): NULLS FIRST ascending,
 -- NULLS LAST descending, as the SQL asks. A descending sort keeps its

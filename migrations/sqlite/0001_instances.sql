@@ -36,10 +36,18 @@ CREATE TABLE workflow_instances (
 CREATE UNIQUE INDEX workflow_instances_id ON workflow_instances (id);
 -- Status -eq / -ne / an OR of them: `status = ?` and `status IN (…)`.
 CREATE INDEX workflow_instances_status ON workflow_instances (status);
--- Status with a time range, the most common filter (`Status -eq "Failed"
--- AND StartDate -ge "%TODAY-30%"`): its count reads only this index
--- (measured on SQLite over 100,000 instances: 0.45 ms against 18 ms).
-CREATE INDEX workflow_instances_status_start ON workflow_instances (status, start_date);
+-- Status with the default sort and with StartDate, the most common filter
+-- and sort (`Status -eq "Failed" AND StartDate -ge "%TODAY-30%"`, newest
+-- first): a page walks one status's entries in the sort's order, and
+-- the count of a time range reads the index alone. Without them SQLite
+-- 3.54 sorted every match of the status for a page of 50 (measured over
+-- 100,000 instances: 30 ms against 0.07 ms), statistics or not.
+CREATE INDEX workflow_instances_status_step ON workflow_instances
+    (status, kfql_fold(rtrim(current_step_display_name, ' ')), reference_id, seq);
+CREATE INDEX workflow_instances_status_start ON workflow_instances
+    (status, start_date, reference_id, seq);
+CREATE INDEX workflow_instances_status_start_desc ON workflow_instances
+    (status, start_date DESC, reference_id, seq);
 -- The sorts, each with the tie-breaks the SQL adds (ReferenceId, then
 -- input order, both ascending), on the expressions the SQL sorts by:
 -- folded, trimmed text for strings, the column itself for datetimes and
