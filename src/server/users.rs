@@ -106,6 +106,8 @@ pub struct Users {
     users: Arc<Vec<User>>,
     cache_key: [u8; 32],
     verified: Arc<Mutex<HashMap<[u8; 32], Instant>>>,
+    /// Password checks that may run at once.
+    checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl Users {
@@ -117,6 +119,9 @@ impl Users {
             users: Arc::new(users),
             cache_key,
             verified: Arc::new(Mutex::new(HashMap::new())),
+            checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 
@@ -169,14 +174,18 @@ impl Users {
     pub async fn verify(&self, name: &str, password: &str) -> Option<User> {
         let user = self.find(name)?.clone();
         let key = self.cache_slot(&user.name, password);
-        {
-            let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(at) = verified.get(&key) {
-                if at.elapsed() < VERIFIED_FOR {
-                    return Some(user);
-                }
-                verified.remove(&key);
-            }
+        if self.recently_verified(&key) {
+            return Some(user);
+        }
+        // Each check holds argon2's 19 MiB: a burst of requests (64
+        // connections whose cached check has just expired, or a flood of
+        // wrong passwords) would hold that many at once (measured: 1.2 GB).
+        // Checks wait for one of a few permits, and look at the cache
+        // again once they have one: the first check of a burst serves the
+        // rest.
+        let _permit = self.checks.acquire().await.ok()?;
+        if self.recently_verified(&key) {
+            return Some(user);
         }
         let hash = user.password_hash.clone();
         let password = password.to_owned();
@@ -200,6 +209,20 @@ impl Users {
         }
         verified.insert(key, Instant::now());
         Some(user)
+    }
+
+    /// Whether this name and password passed a check in the last
+    /// `VERIFIED_FOR`.
+    fn recently_verified(&self, key: &[u8; 32]) -> bool {
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        match verified.get(key) {
+            Some(at) if at.elapsed() < VERIFIED_FOR => true,
+            Some(_) => {
+                verified.remove(key);
+                false
+            }
+            None => false,
+        }
     }
 
     fn cache_slot(&self, name: &str, password: &str) -> [u8; 32] {
