@@ -236,10 +236,12 @@ mod with_server {
                 grace: Duration::from_secs(30),
             };
             server::serve(app, listen, |url, fingerprint| {
-                eprintln!("kfql serve: listening on {url}");
+                // The fingerprint first: whoever waits for "listening on"
+                // (a script, the tests) has it by then.
                 if let Some(f) = fingerprint {
                     eprintln!("kfql serve: self-signed certificate, SHA-256 {f}");
                 }
+                eprintln!("kfql serve: listening on {url}");
             })
             .await
             .map_err(Failure::Data)
