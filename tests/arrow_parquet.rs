@@ -357,6 +357,93 @@ fn a_corrupt_page_is_an_error_naming_its_column_and_the_file() {
     assert!(errors > 0, "some flipped byte should break a page");
 }
 
+/// An unknown field holding a list of i32::MAX booleans: the parquet
+/// crate's skipping loops over it reading nothing, for seconds (a file
+/// the data fuzz target found).
+const ENDLESS: [u8; 8] = [0x09, 0x28, 0xf1, 0xff, 0xff, 0xff, 0xff, 0x07];
+
+#[test]
+fn a_footer_that_would_stall_the_reader_is_an_error_naming_the_file() {
+    let mut bytes = kfql_file();
+    // Put the field before the footer's final stop, and fix its length.
+    let n = bytes.len();
+    let footer = u32::from_le_bytes(bytes[n - 8..n - 4].try_into().unwrap()) as usize;
+    assert_eq!(bytes[n - 9], 0, "the footer ends with a stop");
+    bytes.splice(n - 9..n - 9, ENDLESS);
+    let n = bytes.len();
+    bytes[n - 8..n - 4].copy_from_slice(&((footer + ENDLESS.len()) as u32).to_le_bytes());
+    let e = ParquetFile::from_bytes("stall.parquet", bytes)
+        .err()
+        .expect("refused");
+    assert_eq!(
+        e.message(),
+        "stall.parquet: not a readable Parquet file: its footer is corrupt (it declares 2147483647 list elements that take no bytes)"
+    );
+}
+
+#[test]
+fn a_page_header_that_would_stall_the_reader_is_an_error_naming_the_column() {
+    use parquet::file::reader::FileReader;
+    let mut bytes = kfql_file();
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(bytes::Bytes::from(
+        bytes.clone(),
+    ))
+    .expect("readable");
+    let title = reader
+        .metadata()
+        .row_group(1)
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == "Title")
+        .expect("a Title chunk")
+        .clone();
+    let (start, len) = title.byte_range();
+    let (start, len) = (start as usize, len as usize);
+    // The chunk is one data page: its header's fields 1-3 (type and the
+    // two sizes, each 0x15 and a varint), more fields, then the page.
+    let mut at = start;
+    let mut varint = || {
+        let mut v = 0u64;
+        for shift in (0..).step_by(7) {
+            let b = bytes[at];
+            at += 1;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        v
+    };
+    let mut compressed = 0;
+    for field in 1..=3 {
+        assert_eq!(varint(), 0x15, "field {field} of the page header");
+        compressed = varint() / 2;
+    }
+    let header = len - compressed as usize;
+    // Rewrite the header in place, as long as before: fields 1-3, the
+    // list, an unknown binary field (21) as filler, the stop.
+    let prefix = at - start;
+    let fill = header - prefix - ENDLESS.len() - 1 - 3;
+    assert!(fill < 128, "a one-byte length");
+    let mut new = bytes[start..at].to_vec();
+    new.extend(ENDLESS);
+    new.extend([0x08, 0x2a, fill as u8]);
+    new.extend(vec![b'x'; fill]);
+    new.push(0);
+    assert_eq!(new.len(), header);
+    bytes.splice(start..start + header, new);
+    let file = ParquetFile::from_bytes("stall.parquet", bytes).expect("the footer is intact");
+    let e = file
+        .count(&filter(r#"Title -contains "a""#, 0), 2)
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "stall.parquet: column `Title` (row group 1): cannot read it: a page header is corrupt (it declares 2147483647 list elements that take no bytes)"
+    );
+    // A query that reads other columns does not touch it.
+    assert!(file.count(&filter(r#"Status -eq "Failed""#, 2), 2).is_ok());
+}
+
 /// A file on which the parquet crate panics (a byte of
 /// tests/parquet/reader_panic.parquet flipped, found by flipping every
 /// byte of a kfql file): the panic is an error naming the file and the

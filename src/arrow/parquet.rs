@@ -10,7 +10,9 @@
 //! page names its column and row group. A panic inside the Parquet reader
 //! (a corrupt file it does not expect) is caught and reported the same
 //! way; [`quiet_reader_panics`] keeps the panic hook from also printing
-//! it.
+//! it. A footer or page header on which the reader would loop for
+//! seconds (a list size it trusts; see the `guard` module) is refused
+//! before the reader sees it.
 //!
 //! ```
 //! use kfql::{keyfactor, Context, Direction, Page};
@@ -69,6 +71,8 @@ use crate::page::{Page, PageResult};
 use crate::schema::{FieldType, Schema};
 use crate::value::Nanos;
 use crate::{Error, ErrorKind, FieldValue, Filter, Record, Sort};
+
+mod guard;
 
 /// Rows per batch read: large enough that per-batch work vanishes, small
 /// enough that a thread's batch stays in cache.
@@ -140,6 +144,11 @@ impl ParquetFile {
     fn new(name: String, input: Input) -> Result<ParquetFile, Error> {
         let err = |m: String| Error::new(ErrorKind::InvalidRecord, format!("{name}: {m}"));
         let reader = open(&input).map_err(|e| err(format!("cannot read it: {e}")))?;
+        if let Some(steps) = endless_footer(&reader) {
+            return Err(err(format!(
+                "not a readable Parquet file: its footer is corrupt (it declares {steps} list elements that take no bytes)"
+            )));
+        }
         let meta = in_reader(|| ArrowReaderMetadata::load(&reader, ArrowReaderOptions::default()))
             .map_err(|p| err(format!("not a readable Parquet file: {p}")))?
             .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
@@ -417,6 +426,7 @@ impl ParquetFile {
     ) -> Result<(), Stop> {
         let reader = open(&self.input)
             .map_err(|e| Stop::Work(self.data_error(format!("cannot read it: {e}"))))?;
+        self.check_pages(&reader, rg, columns).map_err(Stop::Work)?;
         let mask = ProjectionMask::roots(self.meta.parquet_schema(), columns.iter().copied());
         let mut builder =
             ParquetRecordBatchReaderBuilder::new_with_metadata(reader, self.meta.clone())
@@ -434,6 +444,43 @@ impl ParquetFile {
             let batch = batch.map_err(|e| Stop::Reader(e.to_string()))?;
             work(&batch, first).map_err(Stop::Work)?;
             first += batch.num_rows() as u64;
+        }
+        Ok(())
+    }
+
+    /// Refuse a page header of `columns` in row group `rg` that the
+    /// Parquet reader would spend seconds on (see [`guard`]).
+    fn check_pages(&self, reader: &Reader, rg: usize, columns: &[usize]) -> Result<(), Error> {
+        let meta = self.meta.metadata();
+        let schema = meta.file_metadata().schema_descr();
+        let Some(group) = meta.row_groups().get(rg) else {
+            return Ok(());
+        };
+        let end = reader.len();
+        for (leaf, chunk) in group.columns().iter().enumerate() {
+            if leaf >= schema.num_columns() || !columns.contains(&schema.get_column_root_idx(leaf))
+            {
+                continue;
+            }
+            let start = chunk
+                .dictionary_page_offset()
+                .unwrap_or(chunk.data_page_offset());
+            let (Ok(start), Ok(len)) =
+                (u64::try_from(start), u64::try_from(chunk.compressed_size()))
+            else {
+                continue; // parquet refuses these itself
+            };
+            let read = |at: u64, n: usize| {
+                let n = n.min(usize::try_from(end.saturating_sub(at)).unwrap_or(usize::MAX));
+                reader.get_bytes(at, n).ok()
+            };
+            if let Err(guard::Halt::Endless(steps)) = guard::pages(len, read, start) {
+                let root = schema.get_column_root_idx(leaf);
+                return Err(self.data_error(format!(
+                    "column `{}` (row group {rg}): cannot read it: a page header is corrupt (it declares {steps} list elements that take no bytes)",
+                    self.schema().field(root).name()
+                )));
+            }
         }
         Ok(())
     }
@@ -626,6 +673,25 @@ pub fn quiet_reader_panics() {
             }
         }));
     });
+}
+
+/// Whether the footer is one the Parquet reader would spend seconds on
+/// (see [`guard`]): the number of empty steps it declares. A file too
+/// short or without the magic is left to the reader's own error.
+fn endless_footer(reader: &Reader) -> Option<u64> {
+    let len = reader.len();
+    let tail = reader.get_bytes(len.checked_sub(8)?, 8).ok()?;
+    if &tail[4..] != b"PAR1" {
+        return None;
+    }
+    let footer = u64::from(u32::from_le_bytes(tail[..4].try_into().ok()?));
+    let bytes = reader
+        .get_bytes(len.checked_sub(8 + footer)?, usize::try_from(footer).ok()?)
+        .ok()?;
+    match guard::footer(&bytes) {
+        Err(guard::Halt::Endless(steps)) => Some(steps),
+        _ => None,
+    }
 }
 
 fn open(input: &Input) -> std::io::Result<Reader> {
