@@ -135,9 +135,10 @@ pub(super) fn footer(bytes: &[u8]) -> Result<(), Halt> {
     walk.read(FILE_META, 0)
 }
 
-/// Walk the page headers of a column chunk of `len` bytes. `read(at,
-/// n)` returns up to `n` bytes of the file from `at` on (fewer at its
-/// end). `Err(Endless)` means refuse the chunk.
+/// Walk the page headers of a column chunk of `len` bytes from `start`.
+/// `read(at, n)` returns up to `n` bytes of the file from `at` on (fewer
+/// at its end): parquet reads a header from its start to the end of the
+/// file. `Err(Endless)` means refuse the chunk.
 pub(super) fn pages(
     len: u64,
     mut read: impl FnMut(u64, usize) -> Option<bytes::Bytes>,
@@ -151,11 +152,15 @@ pub(super) fn pages(
         let (used, size) = loop {
             let bytes = read(at, window).ok_or(Halt::Malformed)?;
             let mut walk = Walk::new(&bytes);
-            match walk.read(PAGE_HEADER, 0) {
-                Ok(()) => break (walk.at as u64, walk.compressed.ok_or(Halt::Malformed)?),
-                Err(Halt::Malformed) if walk.eof && bytes.len() == window => window *= 4,
-                Err(e) => return Err(e),
+            walk.lenient = true;
+            let walked = walk.read(PAGE_HEADER, 0);
+            if walk.eof && bytes.len() == window {
+                // The end of the window, not of the file: walk more.
+                window = window.saturating_mul(4);
+                continue;
             }
+            walked?;
+            break (walk.at as u64, walk.compressed.ok_or(Halt::Malformed)?);
         };
         // parquet's own checks (verify_page_header_len, verify_page_size).
         let size = u64::try_from(size).map_err(|_| Halt::Malformed)?;
@@ -173,8 +178,10 @@ struct Walk<'a> {
     steps: u64,
     /// A page header's `compressed_page_size`.
     compressed: Option<i32>,
-    /// Whether the walk stopped at the end of `bytes`.
+    /// Whether the walk reached the end of `bytes`.
     eof: bool,
+    /// Whether a skip past the end succeeds (page headers).
+    lenient: bool,
 }
 
 impl<'a> Walk<'a> {
@@ -185,6 +192,7 @@ impl<'a> Walk<'a> {
             steps: 0,
             compressed: None,
             eof: false,
+            lenient: false,
         }
     }
 
@@ -197,9 +205,16 @@ impl<'a> Walk<'a> {
         Ok(b)
     }
 
+    /// Skip `n` bytes. Past the end, parquet's reader of footers fails;
+    /// its reader of page headers (`ThriftReadInputProtocol`) stops at
+    /// the end of the file and carries on as if it had skipped them.
     fn skip_bytes(&mut self, n: usize) -> Result<(), Halt> {
         if n > self.bytes.len() - self.at {
             self.eof = true;
+            if self.lenient {
+                self.at = self.bytes.len();
+                return Ok(());
+            }
             return Err(Halt::Malformed);
         }
         self.at += n;
@@ -330,10 +345,7 @@ impl<'a> Walk<'a> {
             8 => self.read(Bytes, wire),
             9 | 10 => {
                 let (element, n) = self.list()?;
-                if element == 1 {
-                    return self.nothing(n as u64);
-                }
-                (0..n).try_for_each(|_| self.skip(element, depth - 1))
+                self.skip_each(n, depth, &[element])
             }
             11 => {
                 let n = i32::try_from(self.varint()?).map_err(|_| Halt::Malformed)?;
@@ -346,14 +358,7 @@ impl<'a> Walk<'a> {
                     3..=13 => Ok(t),
                     _ => Err(Halt::Malformed),
                 });
-                let (k, v) = (k?, v?);
-                if k == 1 && v == 1 {
-                    return self.nothing(n as u64);
-                }
-                (0..n).try_for_each(|_| {
-                    self.skip(k, depth - 1)?;
-                    self.skip(v, depth - 1)
-                })
+                self.skip_each(n as usize, depth, &[k?, v?])
             }
             12 => {
                 while let Some((wire, _)) = self.field(0)? {
@@ -364,6 +369,27 @@ impl<'a> Walk<'a> {
             13 => self.skip_bytes(16),
             _ => Err(Halt::Malformed),
         }
+    }
+
+    /// Skip `n` elements of a list (one wire type) or map (two), as
+    /// parquet loops over them. Booleans read nothing. In a page header,
+    /// at the end of the file, neither do doubles and UUIDs (see
+    /// [`skip_bytes`](Walk::skip_bytes)): the rest of the loop is counted
+    /// at once, not walked.
+    fn skip_each(&mut self, n: usize, depth: u8, wires: &[u8]) -> Result<(), Halt> {
+        let lenient = self.lenient;
+        let empty = |w: &u8| *w == 1 || (lenient && (*w == 7 || *w == 13));
+        for i in 0..n {
+            if wires.iter().all(|w| *w == 1)
+                || (self.at == self.bytes.len() && wires.iter().all(empty))
+            {
+                return self.nothing((n - i) as u64);
+            }
+            for &w in wires {
+                self.skip(w, depth - 1)?;
+            }
+        }
+        Ok(())
     }
 
     /// `n` more steps that read nothing: refused once they outnumber
@@ -481,6 +507,20 @@ mod tests {
             pages(one.len() as u64 - 1, reader(&chunk), 0),
             Err(Halt::Malformed)
         );
+    }
+
+    #[test]
+    fn doubles_past_the_end_of_the_file_are_empty_steps_in_a_page_header() {
+        // An unknown list<double> (wire 7) of i32::MAX elements, the
+        // file ending after one: parquet's page reader skips the rest
+        // without reading, one by one.
+        let doubles = [0xf7, 0xff, 0xff, 0xff, 0xff, 0x07, 1, 2, 3, 4, 5, 6, 7, 8];
+        let head = page(1, &unknown(0x09, &doubles));
+        let head = &head[..head.len() - 1]; // the file ends inside the list
+        assert!(matches!(pages(100, reader(head), 0), Err(Halt::Endless(_))));
+        // In a footer the same bytes are an error at the end.
+        let footer_bytes = [&[0x15, 0x02][..], &unknown(0x09, &doubles)].concat();
+        assert_eq!(footer(&footer_bytes), Err(Halt::Malformed));
     }
 
     #[test]
