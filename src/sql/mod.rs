@@ -303,6 +303,16 @@ impl Statement {
         )
     }
 
+    /// [`select`](Statement::select) reading the table through `index`,
+    /// your own SQL: SQLite's `INDEXED BY`, for a caller that knows more
+    /// than the planner (one that has counted the matches, say).
+    pub fn select_indexed_by(&self, columns: &str, index: &str) -> String {
+        format!(
+            "SELECT {columns} FROM {} INDEXED BY {index} WHERE {} ORDER BY {} {}",
+            self.table, self.condition, self.order_by, self.limit_offset
+        )
+    }
+
     /// `SELECT count(*) FROM table WHERE …`: the total, with
     /// [`condition_params`](Statement::condition_params).
     pub fn count(&self) -> String {

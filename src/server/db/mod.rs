@@ -76,6 +76,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0003_tokens.sql"),
         include_str!("../../../migrations/postgres/0003_tokens.sql"),
     ),
+    (
+        "0004_reference_status_type",
+        include_str!("../../../migrations/sqlite/0004_reference_status_type.sql"),
+        include_str!("../../../migrations/postgres/0004_reference_status_type.sql"),
+    ),
 ];
 
 /// How many SQLite reader connections a file database keeps.

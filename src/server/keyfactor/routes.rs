@@ -110,7 +110,7 @@ async fn list(
     }
     let db = state.db();
     let stmt = sql::Statement::new(&filter, &sort, page, store::mapping(), dialect(db))?;
-    let (records, total) = store::page(db, &stmt).await?;
+    let (records, total) = store::page(db, &stmt, &sort, page).await?;
     let body: Vec<Instance> = records
         .iter()
         .map(|r| Instance::new(r, config.status_format))
