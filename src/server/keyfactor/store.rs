@@ -402,14 +402,19 @@ pub(crate) async fn page(
                 .start()
                 .await?;
             let params: Vec<PgParam> = stmt.params().iter().map(pg_param).collect();
-            let rows = tx
-                .query(&select, &pg_refs(&params))
-                .await?
+            let cparams: Vec<PgParam> = stmt.condition_params().iter().map(pg_param).collect();
+            // Prepared once per connection; the two queries go out
+            // together (tokio-postgres pipelines them): one round trip.
+            let (select, count) =
+                tokio::try_join!(tx.prepare_cached(&select), tx.prepare_cached(&count))?;
+            let (prefs, crefs) = (pg_refs(&params), pg_refs(&cparams));
+            let (rows, total) =
+                tokio::try_join!(tx.query(&select, &prefs), tx.query_one(&count, &crefs),)?;
+            let rows = rows
                 .iter()
                 .map(Row::from_postgres)
                 .collect::<Result<Vec<_>, _>>()?;
-            let cparams: Vec<PgParam> = stmt.condition_params().iter().map(pg_param).collect();
-            let total: i64 = tx.query_one(&count, &pg_refs(&cparams)).await?.get(0);
+            let total: i64 = total.get(0);
             tx.commit().await?;
             (rows, total)
         }
