@@ -81,6 +81,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0004_reference_status_type.sql"),
         include_str!("../../../migrations/postgres/0004_reference_status_type.sql"),
     ),
+    (
+        "0005_instances_version",
+        include_str!("../../../migrations/sqlite/0005_instances_version.sql"),
+        include_str!("../../../migrations/postgres/0005_instances_version.sql"),
+    ),
 ];
 
 /// How many SQLite reader connections a file database keeps.
@@ -105,6 +110,41 @@ pub struct SqlitePool {
     /// each in-memory connection is a database of its own, so reads go to
     /// the writer.
     readers: Option<Readers>,
+    /// Counts remembered between requests (see [`Remembered`]).
+    pub(crate) counts: Arc<Mutex<Remembered>>,
+}
+
+/// Answers remembered for one version of the data they were read from,
+/// all forgotten when the version moves on: the reader names the version
+/// its transaction sees, so an answer is never served to a reader that
+/// sees other data. At most [`Remembered::MOST`] of them.
+#[derive(Debug, Default)]
+pub(crate) struct Remembered {
+    version: i64,
+    answers: std::collections::HashMap<String, u64>,
+}
+
+impl Remembered {
+    /// Enough for every query a dashboard polls; a few hundred kB.
+    const MOST: usize = 4096;
+
+    /// The answer remembered for `key` at `version`.
+    pub(crate) fn get(&self, version: i64, key: &str) -> Option<u64> {
+        (version == self.version).then(|| self.answers.get(key).copied())?
+    }
+
+    /// Remember `answer` for `key` at `version`. A reader of an older
+    /// version than the one remembered changes nothing.
+    pub(crate) fn put(&mut self, version: i64, key: String, answer: u64) {
+        if version < self.version {
+            return;
+        }
+        if version > self.version || self.answers.len() >= Self::MOST {
+            self.answers.clear();
+            self.version = version;
+        }
+        self.answers.insert(key, answer);
+    }
 }
 
 /// The idle readers and a permit for each.
@@ -118,6 +158,7 @@ impl Db {
             Db::Sqlite(SqlitePool {
                 writer: writer::Writer::start(sqlite_connection(None)?)?,
                 readers: None,
+                counts: Arc::default(),
             })
         } else if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path).to_owned();
@@ -135,6 +176,7 @@ impl Db {
                         Arc::new(Mutex::new(readers)),
                         Arc::new(Semaphore::new(SQLITE_READERS)),
                     )),
+                    counts: Arc::default(),
                 })
             })
             .await
@@ -365,6 +407,29 @@ fn sqlite_connection(path: Option<&str>) -> Result<rusqlite::Connection, DbError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_answers_are_for_one_version() {
+        let mut r = Remembered::default();
+        r.put(3, "q".into(), 10);
+        assert_eq!(r.get(3, "q"), Some(10));
+        assert_eq!(r.get(4, "q"), None);
+        assert_eq!(r.get(2, "q"), None);
+        // An older reader neither replaces nor forgets.
+        r.put(2, "q".into(), 9);
+        assert_eq!(r.get(3, "q"), Some(10));
+        // A newer one forgets the old version's answers.
+        r.put(4, "p".into(), 1);
+        assert_eq!(
+            (r.get(4, "p"), r.get(4, "q"), r.get(3, "q")),
+            (Some(1), None, None)
+        );
+        // Bounded.
+        for i in 0..Remembered::MOST + 10 {
+            r.put(4, i.to_string(), 0);
+        }
+        assert!(r.answers.len() <= Remembered::MOST);
+    }
 
     /// Concurrent small writes share commits, a failing one undoes only
     /// itself, and an exclusive job can open its own transaction between

@@ -352,7 +352,9 @@ fn sort_index(sort: &Sort) -> Option<&'static str> {
 
 /// One page and the total of `stmt`, which was built for `sort` and
 /// `page`, read in one transaction so that the two agree even while an
-/// import commits.
+/// import commits. On SQLite the total is remembered for as long as the
+/// instances stay as they are (migration 0005), and the page may walk the
+/// sort's index ([`sqlite_should_walk`]).
 pub(crate) async fn page(
     db: &Db,
     stmt: &sql::Statement,
@@ -369,12 +371,33 @@ pub(crate) async fn page(
             let params: Vec<_> = stmt.params().iter().map(sqlite_param).collect();
             let cparams: Vec<_> = stmt.condition_params().iter().map(sqlite_param).collect();
             let walk = sort_index(sort).map(|i| stmt.select_indexed_by(COLUMNS, i));
+            let counts = pool.counts.clone();
             Db::sqlite_read(pool, move |conn| {
                 let tx = conn.unchecked_transaction()?;
-                let total: i64 = tx
-                    .prepare_cached(&count)?
-                    .query_row(rusqlite::params_from_iter(cparams), |r| r.get(0))?;
-                let total = u64::try_from(total).unwrap_or(0);
+                // Migration 0005's number, as this transaction sees it: a
+                // count remembered for it is this snapshot's count.
+                let version: i64 = tx
+                    .prepare_cached("SELECT n FROM kfql_instances_version")?
+                    .query_row([], |r| r.get(0))?;
+                let key = format!("{count}\0{cparams:?}");
+                let remembered = counts
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(version, &key);
+                let total = match remembered {
+                    Some(total) => total,
+                    None => {
+                        let total: i64 = tx
+                            .prepare_cached(&count)?
+                            .query_row(rusqlite::params_from_iter(cparams), |r| r.get(0))?;
+                        let total = u64::try_from(total).unwrap_or(0);
+                        counts
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .put(version, key, total);
+                        total
+                    }
+                };
                 let rows = if total == 0 {
                     Vec::new()
                 } else {

@@ -255,3 +255,48 @@ async fn q4_counts_from_one_index_and_walks_the_sort() {
         assert_eq!(got, want, "page {number} of {limit}, {direction:?}");
     }
 }
+
+/// A count is remembered between pages, and forgotten as soon as the
+/// instances change, by an import or by any other SQL.
+#[tokio::test]
+async fn a_remembered_count_follows_every_change() {
+    let records = keyfactor::sample(300, now(), 6);
+    let db = db_with(records.clone()).await;
+    let Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let schema = keyfactor::schema();
+    let filter = crate::compile(r#"Status -eq "Failed""#, &schema, &Context::new(now())).unwrap();
+    let sort = Sort::default_for(&schema);
+    let p = Page::new(1, 5).unwrap();
+    let stmt = sql::Statement::new(&filter, &sort, p, mapping(), &sql::Sqlite).unwrap();
+    let total = || async { page(&db, &stmt, &sort, p).await.unwrap().1 };
+    let mut want = filter.count(&records);
+    assert_eq!(total().await, want);
+    assert_eq!(total().await, want, "remembered");
+    // An import.
+    let more = keyfactor::sample(200, now(), 7)
+        .into_iter()
+        .map(|mut r| {
+            r.id = Guid(r.id.0 ^ 0xFFFF);
+            r
+        })
+        .collect::<Vec<_>>();
+    want += filter.count(&more);
+    insert(&db, more).await.unwrap();
+    assert_eq!(total().await, want);
+    // Other SQL on the table, as another program would run it.
+    for (sql, change) in [
+        (
+            "UPDATE workflow_instances SET status = 'Failed' WHERE seq = (SELECT min(seq) FROM workflow_instances WHERE status <> 'Failed')",
+            1i64,
+        ),
+        ("DELETE FROM workflow_instances WHERE status = 'Failed'", 0),
+    ] {
+        Db::sqlite_write(pool, move |conn| Ok(conn.execute_batch(sql)?))
+            .await
+            .unwrap();
+        want = if change == 0 { 0 } else { want + 1 };
+        assert_eq!(total().await, want, "{sql}");
+    }
+}
