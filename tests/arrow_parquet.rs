@@ -316,25 +316,30 @@ fn a_column_of_the_wrong_type_is_an_error_naming_file_and_column() {
     assert!(e.message().contains("no column `Title`"), "{}", e.message());
 }
 
-/// Flip bytes inside the Title column's chunk of one row group: every
-/// error names the file and Title, not the other columns the query reads.
-#[test]
-fn a_corrupt_page_is_an_error_naming_its_column_and_the_file() {
+/// Where the Title column's chunk of row group 1 lies in `bytes`: its
+/// start and length.
+fn title_chunk(bytes: &[u8]) -> (u64, u64) {
     use parquet::file::reader::FileReader;
-    let bytes = kfql_file();
-    let reader = parquet::file::serialized_reader::SerializedFileReader::new(bytes::Bytes::from(
-        bytes.clone(),
-    ))
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(
+        bytes::Bytes::copy_from_slice(bytes),
+    )
     .expect("readable");
-    let title = reader
+    reader
         .metadata()
         .row_group(1)
         .columns()
         .iter()
         .find(|c| c.column_path().string() == "Title")
         .expect("a Title chunk")
-        .clone();
-    let (start, len) = title.byte_range();
+        .byte_range()
+}
+
+/// Flip bytes inside the Title column's chunk of one row group: every
+/// error names the file and Title, not the other columns the query reads.
+#[test]
+fn a_corrupt_page_is_an_error_naming_its_column_and_the_file() {
+    let bytes = kfql_file();
+    let (start, len) = title_chunk(&bytes);
     let f = filter(
         r#"Status -eq "Failed" OR Title -contains "a" OR StartDate -ge "2024-06-01""#,
         0,
@@ -383,21 +388,8 @@ fn a_footer_that_would_stall_the_reader_is_an_error_naming_the_file() {
 
 #[test]
 fn a_page_header_that_would_stall_the_reader_is_an_error_naming_the_column() {
-    use parquet::file::reader::FileReader;
     let mut bytes = kfql_file();
-    let reader = parquet::file::serialized_reader::SerializedFileReader::new(bytes::Bytes::from(
-        bytes.clone(),
-    ))
-    .expect("readable");
-    let title = reader
-        .metadata()
-        .row_group(1)
-        .columns()
-        .iter()
-        .find(|c| c.column_path().string() == "Title")
-        .expect("a Title chunk")
-        .clone();
-    let (start, len) = title.byte_range();
+    let (start, len) = title_chunk(&bytes);
     let (start, len) = (start as usize, len as usize);
     // The chunk is one data page: its header's fields 1-3 (type and the
     // two sizes, each 0x15 and a varint), more fields, then the page.
