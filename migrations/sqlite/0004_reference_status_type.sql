@@ -14,4 +14,8 @@
 -- SQL compares, so that SQLite reads its value from the index.
 CREATE INDEX workflow_instances_reference_status_type ON workflow_instances
     (reference_id, status, kfql_fold(rtrim(COALESCE(workflow_type, def_workflow_type), ' ')));
+-- Statistics for the new index, without STAT4's samples (see
+-- SQLITE_ANALYZE in src/server/keyfactor/store.rs).
 ANALYZE workflow_instances;
+DELETE FROM sqlite_stat4;
+ANALYZE sqlite_schema;

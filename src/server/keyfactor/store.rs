@@ -302,11 +302,7 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
                     }
                 }
                 tx.commit()?;
-                // Statistics for the planner, which otherwise takes any
-                // `status = ?` for a handful of rows and sorts every match
-                // instead of walking the sort's index (measured: 32 ms
-                // against 0.5 ms for a page of 50 over 100,000 instances).
-                conn.execute_batch("ANALYZE workflow_instances")?;
+                conn.execute_batch(SQLITE_ANALYZE)?;
                 Ok(n)
             })
             .await
@@ -327,6 +323,18 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
         }
     }
 }
+
+/// Statistics for SQLite's planner after an import, which otherwise takes
+/// any `status = ?` for a handful of rows and sorts every match instead
+/// of walking the sort's index (measured: 32 ms against 0.5 ms for a page
+/// of 50 over 100,000 instances). Without STAT4's samples, though: with
+/// them, a statement whose plan looks at a bound value prepares itself
+/// again at every execution, which was 40% of a request's time (perf,
+/// Q2), and they bought no better plan for Q1–Q4 (BENCHMARKS.md), a worse
+/// one for Q4's page. `ANALYZE sqlite_schema` has the connection read the
+/// statistics again. Migration 0004 ends the same way.
+pub(crate) const SQLITE_ANALYZE: &str =
+    "ANALYZE workflow_instances; DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;";
 
 /// How many instances are stored.
 pub(crate) async fn count(db: &Db) -> Result<u64, DbError> {
@@ -454,10 +462,10 @@ pub(crate) async fn page(
 /// rows match and the page needs the first `wanted` of them.
 ///
 /// SQLite's planner, when no index serves both the filter and the sort
-/// (`Status -eq "Running" OR Status -eq "Suspended"` sorted by StartDate),
-/// fetches every match and sorts them, even for a page of 50 out of
-/// thousands: 35 ms where walking the StartDate index takes 0.4 ms
-/// (BENCHMARKS.md's Q4 over 100,000 instances; SQLite 3.54). Walking
+/// (one status sorted by LastModified; with STAT4's samples, two statuses
+/// sorted by StartDate too), fetches every match and sorts them, even for
+/// a page of 50 out of thousands: 35 ms where walking the StartDate index
+/// took 0.4 ms (BENCHMARKS.md's Q4 over 100,000 instances; SQLite 3.54). Walking
 /// the sort's index reads about `wanted × rows / total` entries before
 /// it has the page; the planner's sort reads at least `total`. So: walk
 /// when the planner would sort (its plan for these `params` says so; a
