@@ -144,7 +144,7 @@ impl ParquetFile {
     fn new(name: String, input: Input) -> Result<ParquetFile, Error> {
         let err = |m: String| Error::new(ErrorKind::InvalidRecord, format!("{name}: {m}"));
         let reader = open(&input).map_err(|e| err(format!("cannot read it: {e}")))?;
-        if let Some(steps) = endless_footer(&reader) {
+        if let Some(steps) = guard::endless_footer(&reader) {
             return Err(err(format!(
                 "not a readable Parquet file: its footer is corrupt (it declares {steps} list elements that take no bytes)"
             )));
@@ -448,43 +448,6 @@ impl ParquetFile {
         Ok(())
     }
 
-    /// Refuse a page header of `columns` in row group `rg` that the
-    /// Parquet reader would spend seconds on (see [`guard`]).
-    fn check_pages(&self, reader: &Reader, rg: usize, columns: &[usize]) -> Result<(), Error> {
-        let meta = self.meta.metadata();
-        let schema = meta.file_metadata().schema_descr();
-        let Some(group) = meta.row_groups().get(rg) else {
-            return Ok(());
-        };
-        let end = reader.len();
-        for (leaf, chunk) in group.columns().iter().enumerate() {
-            if leaf >= schema.num_columns() || !columns.contains(&schema.get_column_root_idx(leaf))
-            {
-                continue;
-            }
-            let start = chunk
-                .dictionary_page_offset()
-                .unwrap_or(chunk.data_page_offset());
-            let (Ok(start), Ok(len)) =
-                (u64::try_from(start), u64::try_from(chunk.compressed_size()))
-            else {
-                continue; // parquet refuses these itself
-            };
-            let read = |at: u64, n: usize| {
-                let n = n.min(usize::try_from(end.saturating_sub(at)).unwrap_or(usize::MAX));
-                reader.get_bytes(at, n).ok()
-            };
-            if let Err(guard::Halt::Endless(steps)) = guard::pages(len, read, start) {
-                let root = schema.get_column_root_idx(leaf);
-                return Err(self.data_error(format!(
-                    "column `{}` (row group {rg}): cannot read it: a page header is corrupt (it declares {steps} list elements that take no bytes)",
-                    self.schema().field(root).name()
-                )));
-            }
-        }
-        Ok(())
-    }
-
     /// The error for row group `rg`, whose `columns` the reader failed
     /// on with `e`. The reader's errors rarely say which column's page
     /// was bad, so each column is read again on its own: the first that
@@ -673,25 +636,6 @@ pub fn quiet_reader_panics() {
             }
         }));
     });
-}
-
-/// Whether the footer is one the Parquet reader would spend seconds on
-/// (see [`guard`]): the number of empty steps it declares. A file too
-/// short or without the magic is left to the reader's own error.
-fn endless_footer(reader: &Reader) -> Option<u64> {
-    let len = reader.len();
-    let tail = reader.get_bytes(len.checked_sub(8)?, 8).ok()?;
-    if &tail[4..] != b"PAR1" {
-        return None;
-    }
-    let footer = u64::from(u32::from_le_bytes(tail[..4].try_into().ok()?));
-    let bytes = reader
-        .get_bytes(len.checked_sub(8 + footer)?, usize::try_from(footer).ok()?)
-        .ok()?;
-    match guard::footer(&bytes) {
-        Err(guard::Halt::Endless(steps)) => Some(steps),
-        _ => None,
-    }
 }
 
 fn open(input: &Input) -> std::io::Result<Reader> {
