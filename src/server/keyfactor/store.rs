@@ -329,7 +329,7 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
 /// of walking the sort's index (measured: 32 ms against 0.5 ms for a page
 /// of 50 over 100,000 instances). Without STAT4's samples, though: with
 /// them, a statement whose plan looks at a bound value prepares itself
-/// again at every execution, which was 40% of a request's time (perf,
+/// again at every execution, about a quarter of a request's time (perf,
 /// Q2), and they bought no better plan for Q1–Q4 (BENCHMARKS.md), a worse
 /// one for Q4's page. `ANALYZE sqlite_schema` has the connection read the
 /// statistics again. Migration 0004 ends the same way.
