@@ -205,10 +205,10 @@ async fn q4_counts_from_one_index_and_dense_pages_walk_the_sort() {
         crate::compile(&q, &schema, &ctx).unwrap()
     };
     let sort = Sort::new(&schema, "StartDate", Direction::Descending).unwrap();
-    let statement = |filter: &crate::Filter, page: Page| {
-        sql::Statement::new(filter, &sort, page, mapping(), &sql::Sqlite).unwrap()
+    let statement = |filter: &crate::Filter, sort: &Sort, page: Page| {
+        sql::Statement::new(filter, sort, page, mapping(), &sql::Sqlite).unwrap()
     };
-    let dense = statement(&q4(3500), Page::new(1, 50).unwrap());
+    let dense = statement(&q4(3500), &sort, Page::new(1, 50).unwrap());
     let (count, cparams) = (dense.count(), dense.condition_params().to_vec());
     let plan: Vec<String> = Db::sqlite_read(pool, move |conn| {
         let params = cparams.iter().map(sqlite_param);
@@ -234,14 +234,7 @@ async fn q4_counts_from_one_index_and_dense_pages_walk_the_sort() {
     };
     let modified = Sort::new(&schema, "LastModified", Direction::Descending).unwrap();
     for (filter, walks) in [(running(0), true), (running(5950), false)] {
-        let stmt = sql::Statement::new(
-            &filter,
-            &modified,
-            Page::new(1, 50).unwrap(),
-            mapping(),
-            &sql::Sqlite,
-        )
-        .unwrap();
+        let stmt = statement(&filter, &modified, Page::new(1, 50).unwrap());
         let total = filter.count(&records);
         let select = stmt.select(COLUMNS);
         let params: Vec<_> = stmt.params().iter().map(sqlite_param).collect();
@@ -262,7 +255,7 @@ async fn q4_counts_from_one_index_and_dense_pages_walk_the_sort() {
         ] {
             let sort = sort.clone().with_direction(direction);
             let p = Page::new(number, limit).unwrap();
-            let stmt = sql::Statement::new(&filter, &sort, p, mapping(), &sql::Sqlite).unwrap();
+            let stmt = statement(&filter, &sort, p);
             let (got, total) = page(&db, &stmt, &sort, p).await.unwrap();
             let want = filter.page(&records, &sort, p).unwrap();
             assert_eq!(total, want.total);
