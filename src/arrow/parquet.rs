@@ -146,7 +146,8 @@ impl ParquetFile {
         let reader = open(&input).map_err(|e| err(format!("cannot read it: {e}")))?;
         if let Some(steps) = guard::endless_footer(&reader) {
             return Err(err(format!(
-                "not a readable Parquet file: its footer is corrupt (it declares {steps} list elements that take no bytes)"
+                "not a readable Parquet file: its footer {}",
+                guard::stalls(steps)
             )));
         }
         let meta = in_reader(|| ArrowReaderMetadata::load(&reader, ArrowReaderOptions::default()))

@@ -181,6 +181,11 @@ pub(super) fn pages(
     Ok(())
 }
 
+/// How an error says why a footer or page header is refused.
+pub(super) fn stalls(steps: u64) -> String {
+    format!("is corrupt (it declares {steps} list elements that take no bytes)")
+}
+
 /// Whether the file's footer is one the Parquet reader would spend
 /// seconds on: the number of empty steps it declares. A file too short
 /// or without the magic is left to the reader's own error.
@@ -216,8 +221,11 @@ impl ParquetFile {
         };
         let end = reader.len();
         for (leaf, chunk) in group.columns().iter().enumerate() {
-            if leaf >= schema.num_columns() || !columns.contains(&schema.get_column_root_idx(leaf))
-            {
+            if leaf >= schema.num_columns() {
+                continue;
+            }
+            let root = schema.get_column_root_idx(leaf);
+            if !columns.contains(&root) {
                 continue;
             }
             let start = chunk
@@ -233,10 +241,10 @@ impl ParquetFile {
                 reader.get_bytes(at, n).ok()
             };
             if let Err(Halt::Endless(steps)) = pages(len, read, start) {
-                let root = schema.get_column_root_idx(leaf);
                 return Err(self.data_error(format!(
-                    "column `{}` (row group {rg}): cannot read it: a page header is corrupt (it declares {steps} list elements that take no bytes)",
-                    self.schema().field(root).name()
+                    "column `{}` (row group {rg}): cannot read it: a page header {}",
+                    self.schema().field(root).name(),
+                    stalls(steps)
                 )));
             }
         }
