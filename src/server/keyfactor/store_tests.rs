@@ -309,3 +309,36 @@ async fn a_remembered_count_follows_every_change() {
         assert_eq!(total().await, want, "{sql}");
     }
 }
+
+/// Every index the page walk may name exists in the migrations, for each
+/// sort field and direction (a wrong name would fail the page with
+/// `no such index`).
+#[tokio::test]
+async fn the_walked_indexes_exist() {
+    let db = db_with(Vec::new()).await;
+    let Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let indexes: Vec<String> = Db::sqlite_read(pool, |conn| {
+        Ok(conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    })
+    .await
+    .unwrap();
+    let schema = keyfactor::schema();
+    let mut named = 0;
+    for field in schema.fields() {
+        for direction in [Direction::Ascending, Direction::Descending] {
+            let Ok(sort) = Sort::new(&schema, field.name(), direction) else {
+                continue;
+            };
+            if let Some(index) = sort_index(&sort) {
+                named += 1;
+                assert!(indexes.iter().any(|i| i == index), "{index}: {indexes:?}");
+            }
+        }
+    }
+    assert_eq!(named, 8);
+}
