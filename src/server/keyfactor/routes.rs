@@ -6,13 +6,13 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use super::access::{self, query_pairs};
 use super::errors::{self, Refusal};
-use super::wire::Instance;
+use super::wire::{self, Instance};
 use super::{status, store};
 use crate::keyfactor::Request;
 use crate::server::{AppState, Db, StatusFormat};
@@ -111,15 +111,25 @@ async fn list(
     let db = state.db();
     let stmt = sql::Statement::new(&filter, &sort, page, store::mapping(), dialect(db))?;
     let (records, total) = store::page(db, &stmt, &sort, page).await?;
-    let body: Vec<Instance> = records
-        .iter()
-        .map(|r| Instance::new(r, config.status_format))
-        .collect();
-    let mut response = (StatusCode::OK, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert("x-total-count", HeaderValue::from(total));
-    Ok(response)
+    let body = wire::page_json(&records, config.status_format).map_err(|e| {
+        tracing::error!(target: "kfql::server", error = %e, "an instance did not serialize");
+        Refusal::new(errors::internal())
+    })?;
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                HeaderName::from_static("x-total-count"),
+                HeaderValue::from(total),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 async fn one(
