@@ -97,8 +97,10 @@ pub struct WorkflowInstance {
     /// The title.
     pub title: Option<String>,
     /// When the instance last changed.
+    #[serde(serialize_with = "crate::value::serialize_utc")]
     pub last_modified: Option<DateTime<Utc>>,
     /// When it started.
+    #[serde(serialize_with = "crate::value::serialize_utc")]
     pub start_date: Option<DateTime<Utc>>,
     /// The reference id: the key.
     #[kfql(key)]
