@@ -399,9 +399,10 @@ fn sqlite_connection(path: Option<&str>) -> Result<rusqlite::Connection, DbError
     // LIKE pattern) is prepared again at every execution once rusqlite's
     // statement cache clears its bindings: perf put `sqlite3Reprepare` at
     // a quarter of the service's time for a page of Q1. kfql binds every
-    // value, so SQLite could only use them for STAT4's samples (which
+    // value, so SQLite could only use them with STAT4's samples (which
     // imports drop anyway, `store::SQLITE_ANALYZE`) and for LIKE prefixes
-    // of plain columns (kfql's are folded expressions).
+    // of plain columns (kfql's are folded expressions). Dropping the
+    // samples alone did not stop the re-preparing; this did.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     if path.is_some() {
         // WAL: readers do not wait for the writer. synchronous=FULL: a

@@ -327,12 +327,12 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
 /// Statistics for SQLite's planner after an import, which otherwise takes
 /// any `status = ?` for a handful of rows and sorts every match instead
 /// of walking the sort's index (measured: 32 ms against 0.5 ms for a page
-/// of 50 over 100,000 instances). Without STAT4's samples, though: with
-/// them, a statement whose plan looks at a bound value prepares itself
-/// again at every execution, about a quarter of a request's time (perf,
-/// Q2), and they bought no better plan for Q1–Q4 (BENCHMARKS.md), a worse
-/// one for Q4's page. `ANALYZE sqlite_schema` has the connection read the
-/// statistics again. Migration 0004 ends the same way.
+/// of 50 over 100,000 instances). Without STAT4's samples, though: they
+/// serve only a planner that looks at bound values, which the service's
+/// connections turn off (`db::sqlite_connection`, QPSG), and with them
+/// SQLite 3.54 sorted all of Q4's matches rather than walk the StartDate
+/// index (BENCHMARKS.md). `ANALYZE sqlite_schema` has the connection read
+/// the statistics again. Migration 0004 ends the same way.
 pub(crate) const SQLITE_ANALYZE: &str =
     "ANALYZE workflow_instances; DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;";
 
