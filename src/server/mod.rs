@@ -28,6 +28,7 @@ use axum::Router;
 
 mod db;
 mod http;
+mod json;
 pub mod keyfactor;
 mod serve;
 mod users;

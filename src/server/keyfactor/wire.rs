@@ -7,11 +7,11 @@
 //! records so) and the vendor's generated client cannot decode a null
 //! datetime, Definition or Status.
 
-use serde::ser::{self, Impossible, Serialize, SerializeMap, SerializeStruct, Serializer};
+use serde::ser::{self, Impossible, Serialize, SerializeStruct, Serializer};
 
 use super::status;
 use crate::keyfactor::WorkflowInstance;
-use crate::server::StatusFormat;
+use crate::server::{StatusFormat, json};
 
 /// An instance as the API writes it, serialized straight from the record:
 /// the record's own `Serialize` (its members in its order) through
@@ -40,18 +40,16 @@ impl Serialize for Instance<'_> {
 }
 
 /// A page of instances as the JSON array the API answers with, written
+/// by the service's own writer (`server::json`, serde_json's bytes)
 /// into a buffer sized for it up front (growing one from a few bytes
 /// copied each answer several times over).
 pub(crate) fn page_json(
     records: &[WorkflowInstance],
     format: StatusFormat,
-) -> Result<Vec<u8>, serde_json::Error> {
+) -> Result<Vec<u8>, json::Error> {
     /// About what one instance takes (640 bytes for the benchmarks' ones).
     const PER_RECORD: usize = 768;
-    let mut out = Vec::with_capacity(2 + records.len() * PER_RECORD);
-    let page = Page { records, format };
-    serde_json::to_writer(&mut out, &page)?;
-    Ok(out)
+    json::to_vec(&Page { records, format }, 2 + records.len() * PER_RECORD)
 }
 
 struct Page<'a> {
@@ -91,7 +89,7 @@ impl<T: Serialize + ?Sized> Serialize for Nested<'_, T> {
     }
 }
 
-impl<M: SerializeMap> SerializeStruct for MemberMap<M> {
+impl<M: SerializeStruct> SerializeStruct for MemberMap<M> {
     type Ok = M::Ok;
     type Error = M::Error;
 
@@ -104,8 +102,8 @@ impl<M: SerializeMap> SerializeStruct for MemberMap<M> {
             return Ok(());
         }
         match self.status {
-            Some(n) if key == "Status" => self.map.serialize_entry(key, &n),
-            _ => self.map.serialize_entry(key, &Nested(value)),
+            Some(n) if key == "Status" => self.map.serialize_field(key, &n),
+            _ => self.map.serialize_field(key, &Nested(value)),
         }
     }
 
@@ -136,7 +134,7 @@ impl<S: Serializer> Serializer for Members<S> {
     type SerializeTupleStruct = Impossible<S::Ok, S::Error>;
     type SerializeTupleVariant = Impossible<S::Ok, S::Error>;
     type SerializeMap = S::SerializeMap;
-    type SerializeStruct = MemberMap<S::SerializeMap>;
+    type SerializeStruct = MemberMap<S::SerializeStruct>;
     type SerializeStructVariant = Impossible<S::Ok, S::Error>;
 
     plain! {
@@ -215,12 +213,15 @@ impl<S: Serializer> Serializer for Members<S> {
 
     fn serialize_struct(
         self,
-        _: &'static str,
-        _: usize,
+        name: &'static str,
+        len: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
-        // Unknown length: nulls are left out.
+        // A struct still, so that the writer sees each member's name as a
+        // `&'static str` (the service's writer copies those, serde_json
+        // escapes them). The length counts the nulls left out too; JSON
+        // writers take it as a hint.
         Ok(MemberMap {
-            map: self.out.serialize_map(None)?,
+            map: self.out.serialize_struct(name, len)?,
             status: self.status,
         })
     }
@@ -463,5 +464,28 @@ mod tests {
         assert_eq!(got, want);
         let text = serde_json::to_string(&Instance::new(&r, StatusFormat::Integer)).unwrap();
         assert!(text.contains(&format!(r#","Status":{},"#, status::integer(r.status))));
+    }
+
+    /// The service's own JSON writer writes a page as serde_json would,
+    /// byte for byte, in both Status formats, with text that needs escapes.
+    #[test]
+    fn pages_are_the_bytes_serde_json_writes() {
+        let now = chrono::Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
+        let mut records = crate::keyfactor::sample(200, now, 7);
+        records[0].title = Some("quote \" back \\ tab \t bell \u{7} é €".into());
+        records[1].status_message = Some("\u{0}\n\r".into());
+        for format in [StatusFormat::Name, StatusFormat::Integer] {
+            let got = page_json(&records, format).unwrap();
+            let want = serde_json::to_vec(&Page {
+                records: &records,
+                format,
+            })
+            .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want)
+            );
+        }
+        assert_eq!(page_json(&[], StatusFormat::Name).unwrap(), b"[]");
     }
 }
