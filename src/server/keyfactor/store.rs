@@ -316,9 +316,14 @@ pub(crate) async fn insert(db: &Db, records: Vec<WorkflowInstance>) -> Result<us
                 tx.execute(&stmt, &pg_refs(&values)).await?;
             }
             tx.commit().await?;
-            // Autovacuum analyzes in its own time; a page asked for right
-            // after an import should not wait for it.
-            conn.batch_execute("ANALYZE workflow_instances").await?;
+            // Autovacuum vacuums and analyzes in its own time; a page asked
+            // for right after an import should not wait for it. VACUUM for
+            // the visibility map: until it is set, a count that could read
+            // an index alone visits every matching row's page as well (Q2
+            // of BENCHMARKS.md: 11 ms a page for the minute or two before
+            // autovacuum came, 1.5 ms after).
+            conn.batch_execute("VACUUM (ANALYZE) workflow_instances")
+                .await?;
             Ok(n)
         }
     }
