@@ -231,6 +231,10 @@ static HEX: [u8; 256] = {
     table
 };
 
+/// Lower-case hexadecimal digits by value: GUIDs here, JSON's `\u00xx`
+/// escapes in the service.
+pub(crate) const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// The lower-case hyphenated form of a GUID, without braces: a parameter
 /// for SQL, a JSON value for Arrow rows.
 #[cfg(any(feature = "sql", feature = "arrow"))]
@@ -245,14 +249,13 @@ pub(crate) fn write_guid(g: u128, buf: &mut [u8; 36]) -> &str {
     // about 4,000 instructions a GUID, a fifth of a service's answer.
     // Where each byte's two digits go, fixed so that the loop unrolls
     // without a bounds check.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     for i in [8, 13, 18, 23] {
         buf[i] = b'-';
     }
     for (at, b) in AT.into_iter().zip(g.to_be_bytes()) {
-        buf[at] = HEX[usize::from(b >> 4)];
-        buf[at + 1] = HEX[usize::from(b & 0xf)];
+        buf[at] = HEX_DIGITS[usize::from(b >> 4)];
+        buf[at + 1] = HEX_DIGITS[usize::from(b & 0xf)];
     }
     // Hex digits and hyphens: always UTF-8.
     std::str::from_utf8(buf).unwrap_or_default()

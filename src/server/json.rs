@@ -18,6 +18,8 @@ use std::fmt;
 
 use serde::ser::{self, Serialize};
 
+use crate::value::HEX_DIGITS;
+
 /// `value` as JSON text, in a buffer of at least `capacity` bytes.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>, Error> {
     let mut w = Writer {
@@ -110,8 +112,8 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(&bytes[done..at - 1]);
         out.extend_from_slice(&[b'\\', short]);
         if short == b'u' {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            let (hi, lo) = (HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]);
+            let hex = |n: u8| HEX_DIGITS[usize::from(n)];
+            let (hi, lo) = (hex(b >> 4), hex(b & 0xf));
             out.extend_from_slice(&[b'0', b'0', hi, lo]);
         }
         done = at;
@@ -228,10 +230,9 @@ impl Writer {
     }
 
     /// `{"variant":` before an enum variant's content.
-    fn variant(&mut self, variant: &str) {
+    fn variant(&mut self, variant: &'static str) {
         self.out.push(b'{');
-        write_str(&mut self.out, variant);
-        self.out.push(b':');
+        self.name(variant);
     }
 }
 
