@@ -3,7 +3,6 @@
 //! statement for the page and one for the count, and answer in
 //! Keyfactor's shape.
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -12,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::access::{self, query_pairs};
 use super::errors::{self, Refusal};
-use super::wire::{self, Instance};
+use super::wire;
 use super::{status, store};
 use crate::keyfactor::Request;
 use crate::server::{AppState, Db, StatusFormat};
@@ -111,10 +110,7 @@ async fn list(
     let db = state.db();
     let stmt = sql::Statement::new(&filter, &sort, page, store::mapping(), dialect(db))?;
     let (records, total) = store::page(db, &stmt, &sort, page).await?;
-    let body = wire::page_json(&records, config.status_format).map_err(|e| {
-        tracing::error!(target: "kfql::server", error = %e, "an instance did not serialize");
-        Refusal::new(errors::internal())
-    })?;
+    let body = wire::page_json(&records, config.status_format);
     Ok((
         StatusCode::OK,
         [
@@ -149,7 +145,11 @@ async fn one(
     match store::get(state.db(), guid).await? {
         Some(r) => Ok((
             StatusCode::OK,
-            Json(Instance::new(&r, state.config().status_format)),
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            wire::instance_json(&r, state.config().status_format),
         )
             .into_response()),
         None => Err(Refusal::new(super::super::http::keyfactor_error(
