@@ -172,22 +172,16 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 /// last word read rather than leave a tail to test one byte at a time
 /// (most of a record's strings are a few words long).
 fn needs_no_escape(bytes: &[u8]) -> bool {
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_ne_bytes(w)
+    let word = |w: &[u8]| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        u64::from_ne_bytes(word)
     };
     let Some(last) = bytes.len().checked_sub(8) else {
         return bytes.iter().all(|&b| ESCAPE[usize::from(b)] == 0);
     };
-    let mut at = 0;
-    while at < last {
-        if any_to_escape(word(at)) {
-            return false;
-        }
-        at += 8;
-    }
-    !any_to_escape(word(last))
+    // `chunks_exact` lets the compiler see eight bytes: no bounds checks.
+    bytes.chunks_exact(8).all(|w| !any_to_escape(word(w))) && !any_to_escape(word(&bytes[last..]))
 }
 
 /// The bytes of a string with something to escape: eight at a time
