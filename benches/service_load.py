@@ -10,7 +10,9 @@ spread over 1..=1,000,000) imported with `kfql import`, then `kfql serve`
 of 50 for Q1-Q4 at 1, 8 and 64 connections, and beside each the same page
 and count run straight on the database by the same statements at the same
 concurrency (`service_load direct`), so the ratio is what HTTP, JSON and
-authentication add. Then ticket creates at 8 connections, checked against
+authentication add; and the CPU time per request of the server, the load
+client and the direct run, which share the machine's cores (the timed
+ratio pays for all three). Then ticket creates at 8 connections, checked against
 the database afterwards (none lost), and the service's peak resident
 memory. PostgreSQL is a throwaway cluster made here, with fsync on.
 
@@ -29,6 +31,7 @@ import urllib.parse
 import urllib.request
 import base64
 import glob
+import resource
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECONDS = float(os.environ.get("KFQL_LOAD_SECONDS", "5"))
@@ -67,9 +70,15 @@ def kfql(*args, **kw):
 
 
 def load_client(*args):
+    """The client's JSON line, with `cpu_s`: the CPU time (user and
+    system) the client process used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([os.path.join(target(), "examples", "service_load"), *args],
                          check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return result
 
 
 class Server:
@@ -90,6 +99,12 @@ class Server:
         if self.url is None:
             self.stop()
             raise SystemExit("kfql serve did not start")
+
+    def cpu_s(self):
+        """CPU time (user and system) the server has used so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -170,9 +185,11 @@ def run(engine):
                     {"QueryString": q, "ReturnLimit": 50, "SortField": "StartDate", "SortAscending": 1},
                     quote_via=urllib.parse.quote)
                 for c in CONNECTIONS:
+                    cpu_before = server.cpu_s()
                     http = load_client("load", "--connections", str(c), "--seconds", str(SECONDS),
                                        "--header", "Authorization: " + basic,
                                        "--header", "X-Keyfactor-Requested-With: bench", url)
+                    http["server_cpu_s"] = server.cpu_s() - cpu_before
                     direct = load_client("direct", "--database", database, "--connections", str(c),
                                          "--seconds", str(SECONDS), "--query", q,
                                          "--sort", "StartDate", "--descending", "--limit", "50")
@@ -200,6 +217,19 @@ def run(engine):
             ratio = h["mean_ms"] / d["mean_ms"] if d["mean_ms"] else float("nan")
             print(f"| {name} | {c} | {h['rps']:,.0f} | {h['p50_ms']:.2f} | {h['p99_ms']:.2f} | "
                   f"{h['errors']} | {d['rps']:,.0f} | {d['p50_ms']:.2f} | {ratio:.2f}x |")
+        # Where the CPU went: the machine's cores run the service, the load
+        # client and the kernel's loopback together, and the direct runs
+        # pay for none but the database's work.
+        print("\nCPU time per request (user and system, µs): the server process, the load client, "
+              "and the direct run's process.\n")
+        print("| query | connections | server | load client | server + client | direct | server / direct | server + client / direct |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, c, h, d in rows:
+            per = lambda seconds, n: seconds / n * 1e6 if n else float("nan")
+            srv, cli = per(h["server_cpu_s"], h["requests"]), per(h["cpu_s"], h["requests"])
+            dr = per(d["cpu_s"], d["requests"])
+            print(f"| {name} | {c} | {srv:.0f} | {cli:.0f} | {srv + cli:.0f} | {dr:.0f} | "
+                  f"{srv / dr:.2f}x | {(srv + cli) / dr:.2f}x |")
         print(f"\nTicket creates, 8 connections: {creates['rps']:,.0f}/s, p50 {creates['p50_ms']:.2f} ms, "
               f"p99 {creates['p99_ms']:.2f} ms, errors {creates['errors']}; "
               f"acknowledged {creates['requests']:,}, stored {after - before:,} "

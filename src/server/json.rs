@@ -292,6 +292,34 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// Any text, and text over an alphabet of what JSON escapes (and
+        /// what it does not) so that escapes fall at every offset of the
+        /// eight-byte scan.
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(
+            any in proptest::prelude::any::<String>(),
+            dense in proptest::string::string_regex("[a\\x00-\\x1f\"\\\\\\x7fé€𝄞]{0,40}").unwrap(),
+        ) {
+            for s in [&any, &dense] {
+                let mut got = Vec::new();
+                write_str(&mut got, s);
+                proptest::prop_assert_eq!(String::from_utf8_lossy(&got), serde_json::to_string(s).unwrap());
+            }
+        }
+
+        #[test]
+        fn any_integer_is_written_as_serde_json_writes_it(i: i64, u: u64) {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            write_i64(&mut a, i);
+            write_u64(&mut b, u);
+            proptest::prop_assert_eq!(String::from_utf8_lossy(&a), serde_json::to_string(&i).unwrap());
+            proptest::prop_assert_eq!(String::from_utf8_lossy(&b), serde_json::to_string(&u).unwrap());
+        }
+    }
+
     #[test]
     fn integers_are_written_as_serde_json_writes_them() {
         for n in [
