@@ -26,8 +26,8 @@ pub(crate) struct Object<'a> {
 
 // The member writers are inlined into their callers, which pass names
 // as literals: each name is then copied with a constant length, in a few
-// moves rather than a call to `memcpy` (a third fewer instructions for a
-// page of instances).
+// moves rather than a call to `memcpy` (callgrind: 15% fewer
+// instructions for a page of instances).
 impl<'a> Object<'a> {
     pub(crate) fn new(out: &'a mut Vec<u8>) -> Object<'a> {
         out.push(b'{');
@@ -36,8 +36,7 @@ impl<'a> Object<'a> {
 
     /// `"name":`, after a comma unless it is the first member. Names are
     /// the callers' constants, which need no escape: checked in debug
-    /// builds, and the tests write every one. Inlined, so that each copy
-    /// has a constant length (a few moves, not a call to `memcpy`).
+    /// builds, and the tests write every one.
     #[inline(always)]
     fn name(&mut self, name: &'static str) {
         debug_assert!(name.bytes().all(|b| ESCAPE[usize::from(b)] == 0));
@@ -155,7 +154,7 @@ static ESCAPE: [u8; 256] = {
 };
 
 /// `s` as a JSON string, escaped as serde_json escapes it.
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -217,7 +216,7 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// `n` in decimal, as serde_json writes it.
-pub(crate) fn write_i64(out: &mut Vec<u8>, n: i64) {
+fn write_i64(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
         out.push(b'-');
     }
@@ -226,7 +225,7 @@ pub(crate) fn write_i64(out: &mut Vec<u8>, n: i64) {
 
 /// `n` in decimal, as serde_json writes it: two digits at a time, from
 /// the last back.
-pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     while n >= 10 {
