@@ -66,7 +66,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         Some("load") => {
             let load = parse_load(&args[1..])?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
+            // One thread: the client needs about a tenth of a core even at
+            // 64 connections, and on the two cores it shares with the
+            // service a second thread only adds wake-ups between threads
+            // (a third less system time per request, BENCHMARKS.md).
+            let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             runtime.block_on(run(load))

@@ -76,5 +76,5 @@ pub async fn page(
 ) -> Result<(Vec<crate::keyfactor::WorkflowInstance>, u64), PageError> {
     let stmt =
         crate::sql::Statement::new(filter, sort, page, store::mapping(), routes::dialect(db))?;
-    Ok(store::page(db, &stmt, sort, page).await?)
+    Ok(store::page(db, &stmt, sort, page, |records| records).await?)
 }

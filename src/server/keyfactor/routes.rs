@@ -109,8 +109,9 @@ async fn list(
     }
     let db = state.db();
     let stmt = sql::Statement::new(&filter, &sort, page, store::mapping(), dialect(db))?;
-    let (records, total) = store::page(db, &stmt, &sort, page).await?;
-    let body = wire::page_json(&records, config.status_format);
+    let format = config.status_format;
+    let (body, total) =
+        store::page(db, &stmt, &sort, page, move |r| wire::page_json(&r, format)).await?;
     Ok((
         StatusCode::OK,
         [

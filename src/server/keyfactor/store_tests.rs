@@ -70,7 +70,7 @@ async fn records_read_back_unchanged() {
         &sql::Sqlite,
     )
     .unwrap();
-    let (mut got, total) = page(&db, &stmt, &sort, Page::new(1, 100).unwrap())
+    let (mut got, total) = page(&db, &stmt, &sort, Page::new(1, 100).unwrap(), |r| r)
         .await
         .unwrap();
     assert_eq!(total, 40);
@@ -256,7 +256,7 @@ async fn q4_counts_from_one_index_and_dense_pages_walk_the_sort() {
             let sort = sort.clone().with_direction(direction);
             let p = Page::new(number, limit).unwrap();
             let stmt = statement(&filter, &sort, p);
-            let (got, total) = page(&db, &stmt, &sort, p).await.unwrap();
+            let (got, total) = page(&db, &stmt, &sort, p, |r| r).await.unwrap();
             let want = filter.page(&records, &sort, p).unwrap();
             assert_eq!(total, want.total);
             let want: Vec<_> = want.records.into_iter().cloned().collect();
@@ -279,7 +279,7 @@ async fn a_remembered_count_follows_every_change() {
     let sort = Sort::default_for(&schema);
     let p = Page::new(1, 5).unwrap();
     let stmt = sql::Statement::new(&filter, &sort, p, mapping(), &sql::Sqlite).unwrap();
-    let total = || async { page(&db, &stmt, &sort, p).await.unwrap().1 };
+    let total = || async { page(&db, &stmt, &sort, p, |r| r).await.unwrap().1 };
     let mut want = filter.count(&records);
     assert_eq!(total().await, want);
     assert_eq!(total().await, want, "remembered");
