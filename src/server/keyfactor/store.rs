@@ -372,9 +372,10 @@ fn sort_index(sort: &Sort) -> Option<&'static str> {
 /// `shape` turns the page's records into what the caller wants of them
 /// (the handler: the answer's JSON). On SQLite it runs on the blocking
 /// thread that read the rows, while they are still in that core's cache,
-/// and the records are freed there too: decoding and writing them back
-/// on the async worker cost 12% of the service's pages per second and
-/// 15% of the direct runs' (BENCHMARKS.md, change 11).
+/// and the records are freed there too. Decoding them on the async
+/// worker instead cost a tenth of the pages a second, in the service and
+/// in the direct runs alike, for the same instructions (BENCHMARKS.md,
+/// change 11).
 pub(crate) async fn page<T, F>(
     db: &Db,
     stmt: &sql::Statement,
