@@ -1,5 +1,5 @@
 //! The load client behind BENCHMARKS.md's “kfql serve under load”
-//! (benches/service_load.sh runs it): a fixed number of keep-alive HTTP/1.1
+//! (benches/service_load.py runs it): a fixed number of keep-alive HTTP/1.1
 //! connections, each sending its next request as soon as the last answer
 //! has been read whole, for a fixed time; then requests per second, p50
 //! and p99 latency and the errors, as one JSON line.
