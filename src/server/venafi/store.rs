@@ -333,9 +333,10 @@ pub(crate) async fn exists(db: &Db, guid: Guid) -> Result<bool, DbError> {
 /// ones (ignoring case, as Venafi compares DNs), in creation order; a
 /// filter not given matches every ticket. The API has no paging, so this
 /// may be every ticket there is: each row's text is parsed as it is read
-/// and only the 16-byte GUIDs are kept (168,754 tickets took 53 MB more
-/// at the peak when the rows' strings were collected first, and the
-/// answer built as a `serde_json::Value`).
+/// and only the 16-byte GUIDs are kept. When the rows' strings were
+/// collected first, and the answer built as a `serde_json::Value`, an
+/// Enumerate of 168,754 tickets raised the service's peak memory from 50
+/// to 84 MB (BENCHMARKS.md, change 13).
 pub(crate) async fn enumerate(
     db: &Db,
     object_dn: Option<String>,

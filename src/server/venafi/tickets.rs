@@ -269,11 +269,12 @@ async fn enumerate(
 }
 
 /// `{"GUIDS":["{…}",…],"Result":1}`, written straight from the GUIDs
-/// (43 bytes each) rather than through a `serde_json::Value` of a
-/// `String` each: an Enumerate may name every ticket there is.
+/// (41 bytes each, comma included) rather than through a
+/// `serde_json::Value` of a `String` each: an Enumerate may name every
+/// ticket there is.
 fn enumerated_json(guids: &[Guid]) -> Vec<u8> {
     use std::fmt::Write as _;
-    let mut out = String::with_capacity(32 + guids.len() * 43);
+    let mut out = String::with_capacity(32 + guids.len() * 41);
     out.push_str("{\"GUIDS\":[");
     for (i, g) in guids.iter().enumerate() {
         let comma = if i == 0 { "" } else { "," };
