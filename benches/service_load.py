@@ -12,9 +12,10 @@ and count run straight on the database by the same statements at the same
 concurrency (`service_load direct`), so the ratio is what HTTP, JSON and
 authentication add; and the CPU time per request of the server, the load
 client and the direct run, which share the machine's cores (the timed
-ratio pays for all three). Then ticket creates at 8 connections, checked against
-the database afterwards (none lost), and the service's peak resident
-memory under the page load and after the creates. PostgreSQL is a throwaway cluster made here, with fsync on.
+ratio pays for all three). Then ticket creates at 8 connections, checked
+against the database afterwards (none lost), and the service's peak
+resident memory under the page load and after the creates. PostgreSQL is
+a throwaway cluster made here, with fsync on.
 
 Standard library only. Prints a Markdown table per database.
 """

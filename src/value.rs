@@ -321,7 +321,8 @@ pub(crate) fn write_utc<'a>(dt: &DateTime<Utc>, out: &'a mut [u8; 30]) -> Option
 /// The bytes of [`write_utc`]'s text in `out`, and how many: for a writer
 /// of bytes (the service's JSON).
 pub(crate) fn utc_bytes(dt: &DateTime<Utc>, out: &mut [u8; 30]) -> Option<usize> {
-    let (date, time) = (dt.naive_utc().date(), dt.naive_utc().time());
+    let naive = dt.naive_utc();
+    let (date, time) = (naive.date(), naive.time());
     let nano = time.nanosecond();
     let year = usize::try_from(date.year()).ok()?;
     if year > 9999 || nano >= 1_000_000_000 {
